@@ -1,0 +1,32 @@
+# valuecheck: PGXS build.  `make test`, `make demo` and `make bench` each set
+# up everything they need (packages, build, install, a throwaway cluster).
+EXTENSION  = valuecheck
+MODULE_big = valuecheck
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA       = $(wildcard sql/valuecheck--*.sql)
+PGFILEDESC = "valuecheck - value floors and discount leakage"
+
+# pg_regress inputs are every sql/*.sql that is not an extension script.
+REGRESS      = $(sort $(basename $(notdir $(filter-out sql/valuecheck--%,$(wildcard sql/*.sql)))))
+REGRESS_OPTS = --load-extension=btree_gist
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+# No server headers yet: only the set-up targets below can run; they install them.
+all install installcheck:
+	@echo "pg_config --pgxs found nothing: run 'make test' or 'make demo' (they install the build dependencies)"; exit 1
+endif
+
+.PHONY: test demo bench
+test:
+	bash test/run.sh test
+demo:
+	bash test/run.sh demo
+bench:
+	bash test/run.sh bench
