@@ -1,0 +1,390 @@
+/* valuecheck 1.0: value floors, enforcement, approvals, leakage aggregates */
+
+\echo Use "CREATE EXTENSION valuecheck" to load this file. \quit
+
+GRANT USAGE ON SCHEMA valuecheck TO PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Value floors (SPEC section 2)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE valuecheck.floors (
+    floor_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product      text NOT NULL,
+    campaign     text,
+    currency     text,
+    min_price    numeric,
+    max_discount numeric,
+    valid        tstzrange NOT NULL DEFAULT '[-infinity,infinity)',
+    note         text,
+    created_by   name DEFAULT current_user,
+    created_at   timestamptz DEFAULT now(),
+    CONSTRAINT floors_bound_required
+        CHECK (min_price IS NOT NULL OR max_discount IS NOT NULL),
+    -- NaN sorts above every number in PostgreSQL, so ">= 0" alone lets it in;
+    -- the text test also refuses Infinity (and works on servers without it).
+    CONSTRAINT floors_min_price_valid
+        CHECK (min_price >= 0
+               AND min_price::pg_catalog.text <> ALL ('{NaN,Infinity}'::pg_catalog.text[])),
+    CONSTRAINT floors_max_discount_valid
+        CHECK (max_discount >= 0 AND max_discount < 1),
+    CONSTRAINT floors_valid_not_empty
+        CHECK (NOT pg_catalog.isempty(valid)),
+    -- The concurrency-proof backstop of floors_check(): a NULL campaign or
+    -- currency is one value, "any", so it is encoded apart from every real one.
+    CONSTRAINT floors_no_overlap EXCLUDE USING gist (
+        product WITH =,
+        (COALESCE('=' || campaign, '*')) WITH =,
+        (COALESCE('=' || currency, '*')) WITH =,
+        valid WITH &&)
+);
+
+COMMENT ON TABLE valuecheck.floors IS
+    'value floors: lowest net unit price per product (campaign, currency, validity)';
+
+CREATE INDEX floors_product_idx ON valuecheck.floors (product);
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.floors', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.floors_floor_id_seq', '');
+
+GRANT SELECT ON valuecheck.floors TO PUBLIC;
+GRANT SELECT ON valuecheck.floors_floor_id_seq TO PUBLIC;
+
+-- A clear message for overlapping floors; floors_no_overlap stays the rule
+-- that holds under concurrency.
+CREATE FUNCTION valuecheck.floors_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    other record;
+BEGIN
+    SELECT f.floor_id, f.valid INTO other
+      FROM valuecheck.floors f
+     WHERE f.product = NEW.product
+       AND f.campaign IS NOT DISTINCT FROM NEW.campaign
+       AND f.currency IS NOT DISTINCT FROM NEW.currency
+       AND f.valid OPERATOR(pg_catalog.&&) NEW.valid
+       AND (TG_OP = 'INSERT' OR f.floor_id <> OLD.floor_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'value floor for product % (campaign %, currency %) overlaps floor % in time',
+            quote_literal(NEW.product),
+            COALESCE(quote_literal(NEW.campaign), 'any'),
+            COALESCE(quote_literal(NEW.currency), 'any'),
+            other.floor_id
+        USING ERRCODE = 'exclusion_violation',
+              CONSTRAINT = 'floors_no_overlap',
+              DETAIL = format('The new floor is valid %s, floor %s is valid %s.',
+                              NEW.valid, other.floor_id, other.valid),
+              HINT = 'End the validity of the existing floor first, e.g. UPDATE valuecheck.floors SET valid = tstzrange(lower(valid), ''...'').';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER floors_check
+    BEFORE INSERT OR UPDATE ON valuecheck.floors
+    FOR EACH ROW EXECUTE FUNCTION valuecheck.floors_check();
+
+-- Every backend caches floors; a change to them invalidates that cache in
+-- this transaction at once and in every other session when it commits.
+CREATE FUNCTION valuecheck.floors_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_floors_changed'
+LANGUAGE C;
+
+CREATE TRIGGER floors_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON valuecheck.floors
+    FOR EACH STATEMENT EXECUTE FUNCTION valuecheck.floors_changed();
+
+REVOKE EXECUTE ON FUNCTION valuecheck.floors_check() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION valuecheck.floors_changed() FROM PUBLIC;
+
+CREATE FUNCTION valuecheck.floor_for(product text,
+                                     at timestamptz DEFAULT now(),
+                                     campaign text DEFAULT NULL,
+                                     currency text DEFAULT NULL,
+                                     list_price numeric DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_floor_for'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.floor_for(text, timestamptz, text, text, numeric) IS
+    'effective value floor price of a product at a time, or NULL where none applies';
+
+-- ---------------------------------------------------------------------------
+-- Logs written by the enforcement trigger (with the extension owner's rights)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE valuecheck.violations (
+    violation_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    relation     text NOT NULL,
+    product      text,
+    campaign     text,
+    rep          text,
+    price        numeric,
+    floor        numeric,
+    floor_id     bigint,
+    logged_at    timestamptz NOT NULL DEFAULT now(),
+    logged_by    name NOT NULL DEFAULT current_user
+);
+
+COMMENT ON TABLE valuecheck.violations IS
+    'below-floor lines written to tables protected in warn mode';
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations_violation_id_seq', '');
+
+-- ---------------------------------------------------------------------------
+-- Approvals (SPEC section 4)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE valuecheck.approvals (
+    approval_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product     text NOT NULL,
+    campaign    text,
+    rep         text,
+    min_price   numeric NOT NULL,
+    max_uses    integer,
+    uses        integer NOT NULL DEFAULT 0,
+    expires_at  timestamptz NOT NULL,
+    reason      text NOT NULL,
+    approved_by name DEFAULT current_user,
+    approved_at timestamptz DEFAULT now(),
+    revoked_at  timestamptz,
+    revoked_by  name,
+    CONSTRAINT approvals_max_uses_positive CHECK (max_uses > 0),
+    CONSTRAINT approvals_uses_in_range CHECK (uses >= 0 AND uses <= max_uses),
+    CONSTRAINT approvals_reason_not_blank CHECK (btrim(reason) <> '')
+);
+
+COMMENT ON TABLE valuecheck.approvals IS
+    'exceptions to value floors granted by sales managers';
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.approvals', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.approvals_approval_id_seq', '');
+
+CREATE TABLE valuecheck.exceptions (
+    exception_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    relation     text NOT NULL,
+    approval_id  bigint NOT NULL,
+    product      text,
+    campaign     text,
+    rep          text,
+    price        numeric,
+    floor        numeric,
+    logged_at    timestamptz NOT NULL DEFAULT now(),
+    logged_by    name NOT NULL DEFAULT current_user
+);
+
+COMMENT ON TABLE valuecheck.exceptions IS
+    'below-floor lines accepted because an approval covered them';
+
+CREATE INDEX exceptions_approval_idx ON valuecheck.exceptions (approval_id);
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.exceptions', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.exceptions_exception_id_seq', '');
+
+CREATE FUNCTION valuecheck.approve(product text,
+                                   min_price numeric,
+                                   reason text,
+                                   expires_at timestamptz DEFAULT now() + interval '7 days',
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   max_uses integer DEFAULT 1)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'valuecheck_approve'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION valuecheck.revoke_approval(approval_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'valuecheck_revoke_approval'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.approve(text, numeric, text, timestamptz, text, text, integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION valuecheck.revoke_approval(bigint) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Protecting tables (SPEC section 3)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION valuecheck.enforce() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_enforce'
+LANGUAGE C;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.enforce() FROM PUBLIC;
+
+-- The mapping as the enforcement trigger reads it from its own arguments.
+CREATE FUNCTION valuecheck.trigger_mapping(tgargs bytea, tgnargs smallint,
+    OUT product name, OUT price name, OUT list_price name, OUT quantity name,
+    OUT campaign name, OUT rep name, OUT currency name, OUT ordered_at name,
+    OUT approval name, OUT mode text, OUT unknown_product text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'valuecheck_trigger_mapping'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE VIEW valuecheck.protected AS
+SELECT t.tgrelid::pg_catalog.regclass AS relation,
+       m.product, m.price, m.list_price, m.quantity, m.campaign, m.rep,
+       m.currency, m.ordered_at, m.approval, m.mode, m.unknown_product
+  FROM pg_catalog.pg_trigger t,
+       LATERAL valuecheck.trigger_mapping(t.tgargs, t.tgnargs) m
+ WHERE t.tgfoid OPERATOR(pg_catalog.=) 'valuecheck.enforce()'::pg_catalog.regprocedure
+   AND t.tgparentid OPERATOR(pg_catalog.=) 0;
+
+COMMENT ON VIEW valuecheck.protected IS
+    'tables protected by valuecheck and their column mapping';
+
+CREATE FUNCTION valuecheck.protect(rel regclass,
+                                   product text,
+                                   price text,
+                                   list_price text DEFAULT NULL,
+                                   quantity text DEFAULT NULL,
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   currency text DEFAULT NULL,
+                                   ordered_at text DEFAULT NULL,
+                                   approval text DEFAULT NULL,
+                                   mode text DEFAULT 'enforce',
+                                   unknown_product text DEFAULT 'allow')
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind      "char";
+    parent    regclass;
+    args      text := '';
+    col       record;
+    coltype   regtype;
+    basetype  regtype;
+    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
+    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to protect must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
+    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', rel
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Only plain and partitioned tables can be protected.';
+    END IF;
+    IF product IS NULL OR price IS NULL THEN
+        RAISE EXCEPTION 'the product and price columns must be given'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
+    END IF;
+    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
+        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid values are ''allow'' and ''reject''.';
+    END IF;
+
+    -- A partition is covered by its protected ancestor: a second trigger
+    -- would check (and consume approvals) twice.
+    SELECT a.relid INTO parent
+      FROM pg_partition_ancestors(rel) a
+      JOIN pg_trigger t ON t.tgrelid = a.relid
+     WHERE a.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF parent IS NOT NULL THEN
+        RAISE EXCEPTION 'table "%" is a partition of protected table "%"', rel, parent
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Change the protection of the partitioned table instead.';
+    END IF;
+
+    FOR col IN
+        SELECT m.role, m.colname, m.ord
+          FROM (VALUES (1, 'product', protect.product),
+                       (2, 'price', protect.price),
+                       (3, 'list_price', protect.list_price),
+                       (4, 'quantity', protect.quantity),
+                       (5, 'campaign', protect.campaign),
+                       (6, 'rep', protect.rep),
+                       (7, 'currency', protect.currency),
+                       (8, 'ordered_at', protect.ordered_at),
+                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
+         WHERE m.colname IS NOT NULL
+         ORDER BY m.ord
+    LOOP
+        SELECT a.atttypid::regtype INTO coltype
+          FROM pg_attribute a
+         WHERE a.attrelid = rel AND a.attname = col.colname
+           AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname, rel
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = format('It was given as the %s column.', col.role);
+        END IF;
+        -- a domain is judged by its base type
+        basetype := coltype;
+        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
+            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
+        END LOOP;
+        IF col.role IN ('price', 'list_price', 'quantity')
+           AND NOT basetype = ANY (numeric_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
+                    col.colname, rel, coltype, replace(col.role, '_', ' ')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
+        END IF;
+        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
+                    col.colname, rel, coltype
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use timestamp with time zone, timestamp or date.';
+        END IF;
+        args := args || format(', %L', col.role || '=' || col.colname);
+    END LOOP;
+    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
+
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
+        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+    END IF;
+    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
+                   rel, substr(args, 3));
+END
+$$;
+
+CREATE FUNCTION valuecheck.unprotect(rel regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t
+                    WHERE t.tgrelid = rel
+                      AND t.tgname = 'valuecheck_enforce'
+                      AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+                      AND t.tgparentid = 0) THEN
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck', rel
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.protect(regclass, text, text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Discount leakage aggregates (SPEC section 5)
+-- ---------------------------------------------------------------------------
+
+-- @@AGGREGATES@@ (section owned by the aggregates work; keep this marker)
+
+-- ---------------------------------------------------------------------------
+-- Reports (SPEC section 5): leakage_report, audit
+-- ---------------------------------------------------------------------------
+
+-- @@REPORTS@@ (keep this marker)

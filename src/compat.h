@@ -1,0 +1,32 @@
+/*
+ * compat.h
+ *		The few server API differences between PostgreSQL 13 and 17 that
+ *		valuecheck meets, in one place.
+ */
+#ifndef VALUECHECK_COMPAT_H
+#define VALUECHECK_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "valuecheck needs PostgreSQL 13 or later"
+#endif
+
+/* int64_to_numeric() appeared in 14; before, go through the SQL cast. */
+#if PG_VERSION_NUM >= 140000
+#include "utils/numeric.h"
+#define vc_int64_to_numeric(v)	int64_to_numeric(v)
+#else
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/numeric.h"
+#define vc_int64_to_numeric(v) \
+	DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)))
+#endif
+
+/* varatt.h was split out of postgres.h in 16. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+#endif							/* VALUECHECK_COMPAT_H */

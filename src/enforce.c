@@ -1,0 +1,430 @@
+/*
+ * enforce.c
+ *		valuecheck.enforce(): the trigger that checks every order line
+ *		written into a protected table against its value floor.
+ *
+ * It runs AFTER INSERT OR UPDATE FOR EACH ROW (see the README's design
+ * notes for the measurements behind that choice):
+ *	- COPY keeps its batched multi-insert path (a BEFORE ROW trigger would
+ *	  switch it off);
+ *	- the row it sees is the row as stored, after every BEFORE trigger and
+ *	  after generated columns;
+ *	- the trigger is cloned to every partition, present and future, and a
+ *	  row moved to another partition arrives there as an insert;
+ *	- an error raised here aborts the statement like a CHECK constraint.
+ *
+ * Per row it reads a handful of attributes, looks the product up in the
+ * backend's floor cache and compares two numerics; it runs no query unless
+ * the line is below its floor.  The trigger manager calls it in a
+ * per-tuple memory context that is reset after every row.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "valuecheck.h"
+
+PG_FUNCTION_INFO_V1(valuecheck_enforce);
+
+/* The mapped values of one row. */
+typedef struct Line
+{
+	const char *product;		/* NULL if the product is NULL */
+	int			product_len;
+	char	   *campaign;		/* NULL if unmapped or NULL */
+	char	   *currency;
+	char	   *approval;
+	bool		price_null;
+	Numeric		price;
+	Numeric		list_price;		/* NULL if unmapped or NULL */
+} Line;
+
+/* How a line stands against its floor. */
+typedef enum LineStatus
+{
+	LINE_OK,					/* at or above its floor, or no floor applies */
+	LINE_BELOW,					/* below its floor */
+	LINE_UNKNOWN_PRODUCT,		/* no floor, and unknown products are refused */
+	LINE_NULL_PRICE,
+	LINE_NAN_PRICE,
+	LINE_NEEDS_LIST_PRICE,
+	LINE_BAD_LIST_PRICE
+} LineStatus;
+
+/* Text form of a key column; NULL when the column is unmapped or NULL. */
+static char *
+read_key(ProtectionConfig *config, TupleTableSlot *slot, int role, int *len)
+{
+	bool		isnull;
+	Datum		value;
+	char	   *s;
+
+	if (config->attnum[role] == InvalidAttrNumber)
+		return NULL;
+	value = slot_getattr(slot, config->attnum[role], &isnull);
+	if (isnull)
+		return NULL;
+	if (config->use_text[role])
+	{
+		text	   *t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+		if (len)
+		{
+			/* the product is hashed as bytes: no copy needed */
+			*len = VARSIZE_ANY_EXHDR(t);
+			return VARDATA_ANY(t);
+		}
+		return text_to_cstring(t);
+	}
+	s = OutputFunctionCall(&config->output[role], value);
+	if (len)
+		*len = strlen(s);
+	return s;
+}
+
+static Numeric
+read_number(ProtectionConfig *config, TupleTableSlot *slot, int role)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (config->attnum[role] == InvalidAttrNumber)
+		return NULL;
+	value = slot_getattr(slot, config->attnum[role], &isnull);
+	if (isnull)
+		return NULL;
+	return price_to_numeric(value, config->basetype[role]);
+}
+
+static void
+read_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line)
+{
+	line->product = read_key(config, slot, ROLE_PRODUCT, &line->product_len);
+	line->campaign = read_key(config, slot, ROLE_CAMPAIGN, NULL);
+	line->currency = read_key(config, slot, ROLE_CURRENCY, NULL);
+	line->approval = read_key(config, slot, ROLE_APPROVAL, NULL);
+	line->price = read_number(config, slot, ROLE_PRICE);
+	line->price_null = (line->price == NULL);
+	line->list_price = read_number(config, slot, ROLE_LIST_PRICE);
+}
+
+/*
+ * Judge a line at the time of the write.  On LINE_BELOW, *floor_out holds
+ * the floor price (possibly pointing into the cache); *entry_out is set
+ * whenever a floor applies.
+ */
+static LineStatus
+judge_line(ProtectionConfig *config, Line *line,
+		   const FloorEntry **entry_out, Numeric *floor_out)
+{
+	const FloorEntry *entry = NULL;
+
+	*entry_out = NULL;
+	*floor_out = NULL;
+	if (line->product != NULL)
+		entry = floor_resolve(line->product, line->product_len,
+							  line->campaign, line->currency,
+							  GetCurrentTransactionStartTimestamp(), true);
+	if (entry == NULL)
+		return config->args.reject_unknown ? LINE_UNKNOWN_PRODUCT : LINE_OK;
+	*entry_out = entry;
+
+	if (line->price_null)
+		return LINE_NULL_PRICE;
+	if (numeric_is_nan_value(line->price))
+		return LINE_NAN_PRICE;
+
+	switch (floor_price(entry, line->list_price, floor_out))
+	{
+		case FLOOR_PRICED:
+			break;
+		case FLOOR_NEEDS_LIST_PRICE:
+			return LINE_NEEDS_LIST_PRICE;
+		case FLOOR_BAD_LIST_PRICE:
+			return LINE_BAD_LIST_PRICE;
+	}
+	return numeric_less(line->price, *floor_out) ? LINE_BELOW : LINE_OK;
+}
+
+static bool
+mapped_columns_changed(ProtectionConfig *config, TupleTableSlot *oldslot,
+					   TupleTableSlot *newslot)
+{
+	int			role;
+
+	for (role = 0; role < NUM_ROLES; role++)
+	{
+		AttrNumber	attnum = config->attnum[role];
+		bool		oldnull,
+					newnull;
+		Datum		oldval,
+					newval;
+
+		if (attnum == InvalidAttrNumber)
+			continue;
+		oldval = slot_getattr(oldslot, attnum, &oldnull);
+		newval = slot_getattr(newslot, attnum, &newnull);
+		if (oldnull != newnull)
+			return true;
+		if (!oldnull && !datumIsEqual(oldval, newval, config->typbyval[role],
+									  config->typlen[role]))
+			return true;
+	}
+	return false;
+}
+
+static char *
+line_product(const Line *line)
+{
+	return line->product ? pnstrdup(line->product, line->product_len) : NULL;
+}
+
+static const char *
+scope_text(const char *value)
+{
+	return value ? quote_literal_cstr(value) : "any";
+}
+
+/*
+ * Report a line that cannot be accepted: an ERROR in enforce mode, a
+ * WARNING plus a row in valuecheck.violations in warn mode.
+ */
+static void
+report_refusal(ProtectionConfig *config, Relation rel, Line *line,
+			   TupleTableSlot *slot, LineStatus status,
+			   const FloorEntry *entry, Numeric floor,
+			   const char *approval_failure)
+{
+	int			elevel = config->args.warn_mode ? WARNING : ERROR;
+	const char *relname = RelationGetRelationName(rel);
+	char	   *product = line_product(line);
+	char	   *price = line->price_null ? NULL : numeric_text(line->price);
+	char	   *floor_text = floor ? numeric_text(floor) : NULL;
+	char	   *detail = NULL;
+	const char *approval_col = config->args.column[ROLE_APPROVAL];
+	char	   *hint;
+
+	if (status == LINE_OK)
+		return;
+	if (entry)
+		detail = psprintf("Value floor %lld applies: campaign %s, currency %s, valid %s.",
+						  (long long) entry->floor_id,
+						  scope_text(entry->campaign),
+						  scope_text(entry->currency),
+						  entry->valid_text);
+	if (approval_col)
+		hint = psprintf("A sales manager can approve an exception with valuecheck.approve(); the line then names the approval in column \"%s\".",
+						approval_col);
+	else
+		hint = pstrdup("A sales manager can approve an exception with valuecheck.approve() once the table maps an approval column (valuecheck.protect(..., approval => ...)).");
+
+	if (config->args.warn_mode)
+	{
+		Numeric		logged_floor = floor;
+		char	   *rep = read_key(config, slot, ROLE_REP, NULL);
+
+		log_violation(rel, product, line->campaign, rep, line->price,
+					  logged_floor, entry ? entry->floor_id : -1);
+	}
+
+	switch (status)
+	{
+		case LINE_BELOW:
+			if (approval_failure)
+				ereport(elevel,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("approval %s does not cover price %s for product \"%s\" on \"%s\": %s",
+								line->approval, price, product, relname,
+								approval_failure),
+						 errdetail("The price is below its value floor %s. %s",
+								   floor_text, detail),
+						 errtableconstraint(rel, "valuecheck_floor")));
+			else
+				ereport(elevel,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("price %s for product \"%s\" on \"%s\" is below its value floor %s",
+								price, product, relname, floor_text),
+						 errdetail_internal("%s", detail),
+						 errhint("%s", hint),
+						 errtableconstraint(rel, "valuecheck_floor")));
+			break;
+		case LINE_UNKNOWN_PRODUCT:
+			if (product == NULL)
+				ereport(elevel,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("product of a line on \"%s\" is NULL, so no value floor applies",
+								relname),
+						 errdetail("The table is protected with unknown_product => 'reject'."),
+						 errtableconstraint(rel, "valuecheck_floor")));
+			else
+				ereport(elevel,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("product \"%s\" on \"%s\" has no value floor in force",
+								product, relname),
+						 errdetail("The table is protected with unknown_product => 'reject'; no floor matches the line's campaign and currency now."),
+						 errhint("Marketing sets floors in valuecheck.floors."),
+						 errtableconstraint(rel, "valuecheck_floor")));
+			break;
+		case LINE_NULL_PRICE:
+			ereport(elevel,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("price for product \"%s\" on \"%s\" is NULL and cannot be checked against its value floor",
+							product, relname),
+					 errdetail_internal("%s", detail),
+					 errtableconstraint(rel, "valuecheck_floor")));
+			break;
+		case LINE_NAN_PRICE:
+			ereport(elevel,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("price NaN for product \"%s\" on \"%s\" cannot be checked against its value floor",
+							product, relname),
+					 errdetail_internal("%s", detail),
+					 errtableconstraint(rel, "valuecheck_floor")));
+			break;
+		case LINE_NEEDS_LIST_PRICE:
+			ereport(elevel,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("list price for product \"%s\" on \"%s\" is NULL, but its value floor is a maximum discount from the list price",
+							product, relname),
+					 errdetail("%s The floor allows a discount of at most %s.",
+							   detail, numeric_text(entry->max_discount)),
+					 errtableconstraint(rel, "valuecheck_floor")));
+			break;
+		case LINE_BAD_LIST_PRICE:
+			ereport(elevel,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("list price NaN for product \"%s\" on \"%s\" gives no value floor",
+							product, relname),
+					 errdetail_internal("%s", detail),
+					 errtableconstraint(rel, "valuecheck_floor")));
+			break;
+		case LINE_OK:
+			break;
+	}
+}
+
+/*
+ * Did the row before an UPDATE already need the approval the new row names?
+ * Only then does keeping it cost no further use.
+ */
+static bool
+old_row_needed_approval(ProtectionConfig *config, TupleTableSlot *oldslot,
+						int64 approval_id)
+{
+	Line		old;
+	const FloorEntry *entry;
+	Numeric		floor;
+	int64		old_id;
+
+	read_line(config, oldslot, &old);
+	if (old.approval == NULL || !approval_id_parse(old.approval, &old_id) ||
+		old_id != approval_id)
+		return false;
+	return judge_line(config, &old, &entry, &floor) == LINE_BELOW;
+}
+
+Datum
+valuecheck_enforce(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Trigger    *trigger;
+	Relation	rel;
+	ProtectionConfig *config;
+	TupleTableSlot *slot;
+	bool		is_update;
+	Line		line;
+	const FloorEntry *entry;
+	Numeric		floor;
+	LineStatus	status;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"valuecheck.enforce")));
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired AFTER ROW",
+						"valuecheck.enforce"),
+				 errhint("Create valuecheck triggers with valuecheck.protect().")));
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		is_update = false;
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		is_update = true;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired for INSERT or UPDATE",
+						"valuecheck.enforce")));
+
+	if (!valuecheck_enabled)
+		return PointerGetDatum(NULL);
+
+	trigger = trigdata->tg_trigger;
+	rel = trigdata->tg_relation;
+	config = protection_config_get(rel, trigger->tgoid, trigger->tgnargs,
+								   trigger->tgargs);
+
+	if (is_update)
+	{
+		/* an order must stay updatable when no mapped column changes */
+		if (!mapped_columns_changed(config, trigdata->tg_trigslot,
+									trigdata->tg_newslot))
+			return PointerGetDatum(NULL);
+		slot = trigdata->tg_newslot;
+	}
+	else
+		slot = trigdata->tg_trigslot;
+
+	read_line(config, slot, &line);
+	status = judge_line(config, &line, &entry, &floor);
+	if (status == LINE_OK)
+		return PointerGetDatum(NULL);
+
+	if (status == LINE_BELOW && line.approval != NULL)
+	{
+		ApprovalRequest req;
+		char	   *failure = NULL;
+		int64		approval_id;
+		int64		named_id;
+
+		/* the cache may be rebuilt by what runs below: keep our own copies */
+		floor = DatumGetNumericCopy(NumericGetDatum(floor));
+
+		req.rel = rel;
+		req.approval_value = line.approval;
+		req.product = line_product(&line);
+		req.campaign = line.campaign;
+		req.rep = read_key(config, slot, ROLE_REP, NULL);
+		req.price = line.price;
+		req.floor = floor;
+		req.consume = !(is_update &&
+						approval_id_parse(line.approval, &named_id) &&
+						old_row_needed_approval(config, trigdata->tg_trigslot,
+												named_id));
+		approval_id = approval_use(&req, &failure);
+		if (approval_id >= 0)
+		{
+			log_exception(rel, approval_id, req.product, req.campaign,
+						  req.rep, line.price, floor);
+			return PointerGetDatum(NULL);
+		}
+		/* floor resolution may have been redone: resolve again for messages */
+		status = judge_line(config, &line, &entry, &floor);
+		report_refusal(config, rel, &line, slot, status, entry, floor, failure);
+		return PointerGetDatum(NULL);
+	}
+
+	report_refusal(config, rel, &line, slot, status, entry, floor, NULL);
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,423 @@
+/*
+ * floor_cache.c
+ *		A per-backend cache of valuecheck.floors, so that checking a line runs
+ *		no query.
+ *
+ * The cache is read through SPI, a planned query, never by scanning the
+ * heap of valuecheck.floors: on a Citus worker that table is an empty shell
+ * and only the planner routes a query to the local shard placement.
+ *
+ * Invalidation: a statement trigger on valuecheck.floors sends a relcache
+ * invalidation for the table.  PostgreSQL delivers it to this backend at
+ * the next CommandCounterIncrement (a change made earlier in this
+ * transaction is in force at once), to other backends when the transaction
+ * commits (a rolled-back change never reaches them; here, abort processing
+ * replays it and we simply reload).  Our callback only marks the cache
+ * stale; it is rebuilt on next use.
+ *
+ * Snapshots: a cache loaded with a fresh snapshot (the enforcement trigger,
+ * READ COMMITTED) holds every change committed before the invalidation that
+ * made us reload, so it stays good until the next one.  A cache loaded with
+ * an older snapshot (REPEATABLE READ, or floor_for() inside a query) may
+ * miss a change whose invalidation we already consumed, so it is only
+ * trusted until the end of the transaction.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/sinval.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rangetypes.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "valuecheck.h"
+
+PG_FUNCTION_INFO_V1(valuecheck_floors_changed);
+PG_FUNCTION_INFO_V1(valuecheck_floor_for);
+
+/* The floors of one product, in an open-addressing hash table. */
+typedef struct ProductSlot
+{
+	char	   *product;		/* NULL: empty slot */
+	int			len;
+	uint32		hash;
+	int			nfloors;
+	int			maxfloors;
+	FloorEntry *floors;
+} ProductSlot;
+
+static MemoryContext cache_cxt = NULL;
+static MemoryContext loading_cxt = NULL;	/* left over by a failed load */
+static ProductSlot *slots = NULL;
+static uint32 slot_mask = 0;
+static bool cache_valid = false;
+static bool cache_xact_bound = false;
+static uint64 inval_count = 0;
+static Oid	floors_relid = InvalidOid;
+
+#define FLOORS_QUERY \
+	"SELECT f.floor_id, f.product, f.campaign, f.currency, f.min_price," \
+	"       f.max_discount," \
+	"       1 OPERATOR(pg_catalog.-) f.max_discount," \
+	"       pg_catalog.lower(f.valid), pg_catalog.upper(f.valid)," \
+	"       pg_catalog.lower_inf(f.valid), pg_catalog.upper_inf(f.valid)," \
+	"       pg_catalog.lower_inc(f.valid), pg_catalog.upper_inc(f.valid)," \
+	"       f.valid::pg_catalog.text" \
+	"  FROM valuecheck.floors f"
+
+static Oid
+get_floors_relid(void)
+{
+	if (!OidIsValid(floors_relid))
+	{
+		Oid			nsp = get_namespace_oid("valuecheck", true);
+
+		if (OidIsValid(nsp))
+			floors_relid = get_relname_relid("floors", nsp);
+	}
+	return floors_relid;
+}
+
+static void
+floor_cache_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == floors_relid)
+	{
+		cache_valid = false;
+		inval_count++;
+		/* the table itself may have been dropped and created again */
+		floors_relid = InvalidOid;
+	}
+}
+
+static void
+floor_cache_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			if (cache_xact_bound)
+				cache_valid = false;
+			break;
+		default:
+			break;
+	}
+}
+
+void
+floor_cache_register_callbacks(void)
+{
+	CacheRegisterRelcacheCallback(floor_cache_relcache_callback, (Datum) 0);
+	RegisterXactCallback(floor_cache_xact_callback, NULL);
+}
+
+static ProductSlot *
+slot_find(const char *product, int len, uint32 hash)
+{
+	uint32		i = hash & slot_mask;
+
+	for (;;)
+	{
+		ProductSlot *slot = &slots[i];
+
+		if (slot->product == NULL)
+			return slot;
+		if (slot->hash == hash && slot->len == len &&
+			memcmp(slot->product, product, len) == 0)
+			return slot;
+		i = (i + 1) & slot_mask;
+	}
+}
+
+static char *
+spi_text(HeapTuple tuple, TupleDesc desc, int col)
+{
+	char	   *s = SPI_getvalue(tuple, desc, col);
+
+	return s ? pstrdup(s) : NULL;
+}
+
+static Numeric
+spi_numeric(HeapTuple tuple, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+
+	if (isnull)
+		return NULL;
+	return DatumGetNumericCopy(d);
+}
+
+static TimestampTz
+spi_timestamptz(HeapTuple tuple, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+
+	return isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+static bool
+spi_bool(HeapTuple tuple, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/*
+ * (Re)load every floor.  "fresh" asks for a new snapshot (READ COMMITTED),
+ * which only a backend that may run commands can take: not a parallel
+ * worker, hence floor_for() does not ask for it.
+ */
+static void
+floor_cache_load(bool fresh)
+{
+	uint64		start_count = inval_count;
+	MemoryContext newcxt;
+	MemoryContext oldcxt;
+	ProductSlot *newslots;
+	uint32		nslots = 16;
+	uint64		i;
+	int			ret;
+
+	if (!OidIsValid(get_floors_relid()))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table valuecheck.floors does not exist"),
+				 errhint("Is the valuecheck extension installed in this database?")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(FLOORS_QUERY, !fresh, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed reading valuecheck.floors: %s",
+			 SPI_result_code_string(ret));
+
+	if (loading_cxt)
+		MemoryContextDelete(loading_cxt);
+	newcxt = AllocSetContextCreate(CacheMemoryContext, "valuecheck floor cache",
+								   ALLOCSET_DEFAULT_SIZES);
+	loading_cxt = newcxt;
+	oldcxt = MemoryContextSwitchTo(newcxt);
+
+	while (nslots < SPI_processed * 2)
+		nslots <<= 1;
+	newslots = palloc0(sizeof(ProductSlot) * nslots);
+	slots = newslots;			/* slot_find() works on the globals */
+	slot_mask = nslots - 1;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *product = SPI_getvalue(tup, desc, 2);
+		int			len = strlen(product);
+		uint32		hash = hash_bytes((const unsigned char *) product, len);
+		ProductSlot *slot = slot_find(product, len, hash);
+		FloorEntry *e;
+
+		if (slot->product == NULL)
+		{
+			slot->product = pstrdup(product);
+			slot->len = len;
+			slot->hash = hash;
+			slot->maxfloors = 2;
+			slot->floors = palloc(sizeof(FloorEntry) * slot->maxfloors);
+		}
+		else if (slot->nfloors == slot->maxfloors)
+		{
+			slot->maxfloors *= 2;
+			slot->floors = repalloc(slot->floors,
+									sizeof(FloorEntry) * slot->maxfloors);
+		}
+		e = &slot->floors[slot->nfloors++];
+		e->floor_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &(bool){false}));
+		e->campaign = spi_text(tup, desc, 3);
+		e->currency = spi_text(tup, desc, 4);
+		e->min_price = spi_numeric(tup, desc, 5);
+		e->max_discount = spi_numeric(tup, desc, 6);
+		e->keep_fraction = spi_numeric(tup, desc, 7);
+		e->lower = spi_timestamptz(tup, desc, 8);
+		e->upper = spi_timestamptz(tup, desc, 9);
+		e->lower_inf = spi_bool(tup, desc, 10);
+		e->upper_inf = spi_bool(tup, desc, 11);
+		e->lower_inc = spi_bool(tup, desc, 12);
+		e->upper_inc = spi_bool(tup, desc, 13);
+		e->valid_text = spi_text(tup, desc, 14);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	SPI_finish();
+
+	if (cache_cxt)
+		MemoryContextDelete(cache_cxt);
+	cache_cxt = newcxt;
+	loading_cxt = NULL;
+
+	/* an invalidation that arrived while we read means: read again next time */
+	cache_valid = (inval_count == start_count);
+	cache_xact_bound = !fresh || IsolationUsesXactSnapshot();
+}
+
+static inline bool
+floor_in_force(const FloorEntry *e, TimestampTz at)
+{
+	if (!e->lower_inf && (e->lower_inc ? at < e->lower : at <= e->lower))
+		return false;
+	if (!e->upper_inf && (e->upper_inc ? at > e->upper : at >= e->upper))
+		return false;
+	return true;
+}
+
+/*
+ * The floor that decides for a line: among those of the product in force at
+ * "at" whose campaign and currency are the line's or "any", the most
+ * specific (campaign first, then currency).  NULL when none applies.
+ */
+const FloorEntry *
+floor_resolve(const char *product, int product_len, const char *campaign,
+			  const char *currency, TimestampTz at, bool fresh)
+{
+	ProductSlot *slot;
+	const FloorEntry *best = NULL;
+	int			best_score = -1;
+	int			i;
+
+	/* cheap unless another backend sent something */
+	AcceptInvalidationMessages();
+	if (!cache_valid || slots == NULL)
+		floor_cache_load(fresh);
+
+	slot = slot_find(product, product_len,
+					 hash_bytes((const unsigned char *) product, product_len));
+	if (slot->product == NULL)
+		return NULL;
+
+	for (i = 0; i < slot->nfloors; i++)
+	{
+		const FloorEntry *e = &slot->floors[i];
+		int			score = 0;
+
+		if (e->campaign)
+		{
+			if (campaign == NULL || strcmp(e->campaign, campaign) != 0)
+				continue;
+			score += 2;
+		}
+		if (e->currency)
+		{
+			if (currency == NULL || strcmp(e->currency, currency) != 0)
+				continue;
+			score += 1;
+		}
+		if (score <= best_score || !floor_in_force(e, at))
+			continue;
+		best = e;
+		best_score = score;
+	}
+	return best;
+}
+
+/*
+ * The floor price a floor sets for a line with the given list price (NULL
+ * if none): min_price, list_price * (1 - max_discount), or the higher of
+ * both.  The result may point into the cache: copy it to keep it.
+ */
+FloorPriceStatus
+floor_price(const FloorEntry *floor, Numeric list_price, Numeric *result)
+{
+	Numeric		by_discount;
+
+	if (floor->max_discount == NULL)
+	{
+		*result = floor->min_price;
+		return FLOOR_PRICED;
+	}
+	if (list_price == NULL)
+	{
+		*result = floor->min_price;
+		return floor->min_price ? FLOOR_PRICED : FLOOR_NEEDS_LIST_PRICE;
+	}
+	if (numeric_is_nan(list_price))
+		return FLOOR_BAD_LIST_PRICE;
+
+	by_discount = DatumGetNumeric(DirectFunctionCall2(numeric_mul,
+													  NumericGetDatum(list_price),
+													  NumericGetDatum(floor->keep_fraction)));
+	if (floor->min_price && numeric_less(by_discount, floor->min_price))
+		*result = floor->min_price;
+	else
+		*result = by_discount;
+	return FLOOR_PRICED;
+}
+
+/*
+ * Statement trigger on valuecheck.floors: make every backend drop its
+ * cache, this one at the next command, the others when we commit.  On a
+ * Citus worker the trigger fires on the shard; the shell table's OID is the
+ * one the caches listen for.
+ */
+Datum
+valuecheck_floors_changed(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"valuecheck.floors_changed")));
+
+	relid = get_floors_relid();
+	if (!OidIsValid(relid))
+		relid = RelationGetRelid(((TriggerData *) fcinfo->context)->tg_relation);
+	CacheInvalidateRelcacheByRelid(relid);
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * valuecheck.floor_for(product, at, campaign, currency, list_price)
+ */
+Datum
+valuecheck_floor_for(PG_FUNCTION_ARGS)
+{
+	text	   *product;
+	char	   *campaign = NULL;
+	char	   *currency = NULL;
+	Numeric		list_price = NULL;
+	const FloorEntry *floor;
+	Numeric		result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	product = PG_GETARG_TEXT_PP(0);
+	if (!PG_ARGISNULL(2))
+		campaign = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!PG_ARGISNULL(3))
+		currency = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (!PG_ARGISNULL(4))
+		list_price = PG_GETARG_NUMERIC(4);
+
+	floor = floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
+						  campaign, currency, PG_GETARG_TIMESTAMPTZ(1), false);
+	if (floor == NULL ||
+		floor_price(floor, list_price, &result) != FLOOR_PRICED)
+		PG_RETURN_NULL();
+
+	PG_RETURN_NUMERIC(DatumGetNumericCopy(NumericGetDatum(result)));
+}

@@ -1,0 +1,301 @@
+/*
+ * protection_config.c
+ *		The column mapping of a protected table.
+ *
+ * The enforcement trigger's own arguments ("product=sku", "price=unit_price",
+ * ..., "mode=enforce", "unknown_product=allow") are the single source of
+ * truth: the trigger resolves them against the relation it fires on, and
+ * the valuecheck.protected view reads them back through
+ * valuecheck.trigger_mapping(), which uses the same parser.
+ *
+ * Resolved mappings are cached per trigger OID (a partition's cloned trigger
+ * has its own OID and its own attribute numbers) and marked stale by a
+ * relcache callback, so a renamed, dropped or retyped column is noticed.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "valuecheck.h"
+
+PG_FUNCTION_INFO_V1(valuecheck_trigger_mapping);
+
+const char *const mapped_role_names[NUM_ROLES] = {
+	"product", "price", "list_price", "quantity", "campaign", "rep",
+	"currency", "ordered_at", "approval"
+};
+
+static HTAB *config_hash = NULL;
+
+static void
+config_relcache_callback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	ProtectionConfig *entry;
+
+	if (config_hash == NULL)
+		return;
+	hash_seq_init(&status, config_hash);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (relid == InvalidOid || entry->relid == relid)
+			entry->valid = false;
+	}
+}
+
+static void
+bad_argument(const char *arg)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("invalid valuecheck trigger argument \"%s\"", arg),
+			 errhint("Create valuecheck triggers with valuecheck.protect().")));
+}
+
+/*
+ * Parse trigger arguments.  Strings in the result point into "args".
+ */
+void
+protection_args_parse(int nargs, char **args, ProtectionArgs *out)
+{
+	int			i;
+
+	memset(out, 0, sizeof(ProtectionArgs));
+	for (i = 0; i < nargs; i++)
+	{
+		char	   *arg = args[i];
+		char	   *eq = strchr(arg, '=');
+		size_t		keylen;
+		int			role;
+
+		if (eq == NULL || eq[1] == '\0')
+			bad_argument(arg);
+		keylen = eq - arg;
+
+		if (keylen == 4 && strncmp(arg, "mode", 4) == 0)
+		{
+			if (strcmp(eq + 1, "warn") == 0)
+				out->warn_mode = true;
+			else if (strcmp(eq + 1, "enforce") != 0)
+				bad_argument(arg);
+			continue;
+		}
+		if (keylen == 15 && strncmp(arg, "unknown_product", 15) == 0)
+		{
+			if (strcmp(eq + 1, "reject") == 0)
+				out->reject_unknown = true;
+			else if (strcmp(eq + 1, "allow") != 0)
+				bad_argument(arg);
+			continue;
+		}
+		for (role = 0; role < NUM_ROLES; role++)
+		{
+			if (strlen(mapped_role_names[role]) == keylen &&
+				strncmp(arg, mapped_role_names[role], keylen) == 0)
+				break;
+		}
+		if (role == NUM_ROLES || out->column[role] != NULL)
+			bad_argument(arg);
+		out->column[role] = eq + 1;
+	}
+	if (out->column[ROLE_PRODUCT] == NULL || out->column[ROLE_PRICE] == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("valuecheck trigger arguments name no product or no price column"),
+				 errhint("Create valuecheck triggers with valuecheck.protect().")));
+}
+
+static bool
+is_numeric_role(int role)
+{
+	return role == ROLE_PRICE || role == ROLE_LIST_PRICE || role == ROLE_QUANTITY;
+}
+
+static bool
+is_price_type(Oid type)
+{
+	switch (type)
+	{
+		case NUMERICOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Resolve the mapping of trigger "tgoid" against "rel", or return the
+ * cached resolution.
+ */
+ProtectionConfig *
+protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
+{
+	ProtectionConfig *entry;
+	bool		found;
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext oldcxt;
+	int			role;
+
+	if (config_hash == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ProtectionConfig);
+		ctl.hcxt = CacheMemoryContext;
+		config_hash = hash_create("valuecheck protections", 16, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterRelcacheCallback(config_relcache_callback, (Datum) 0);
+	}
+
+	entry = hash_search(config_hash, &tgoid, HASH_ENTER, &found);
+	if (found && entry->valid && entry->relid == RelationGetRelid(rel))
+		return entry;
+
+	/* (re)build; the entry stays invalid until it is complete */
+	if (found)
+	{
+		for (role = 0; role < NUM_ROLES; role++)
+			if (entry->args.column[role])
+				pfree(entry->args.column[role]);
+	}
+	memset(entry, 0, sizeof(ProtectionConfig));
+	entry->tgoid = tgoid;
+	entry->relid = RelationGetRelid(rel);
+
+	oldcxt = MemoryContextSwitchTo(CacheMemoryContext);
+	protection_args_parse(nargs, args, &entry->args);
+	for (role = 0; role < NUM_ROLES; role++)
+		if (entry->args.column[role])
+			entry->args.column[role] = pstrdup(entry->args.column[role]);
+	MemoryContextSwitchTo(oldcxt);
+
+	for (role = 0; role < NUM_ROLES; role++)
+	{
+		const char *colname = entry->args.column[role];
+		Form_pg_attribute att = NULL;
+		Oid			basetype;
+		int			i;
+
+		if (colname == NULL)
+			continue;
+		for (i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute a = TupleDescAttr(desc, i);
+
+			if (!a->attisdropped && strcmp(NameStr(a->attname), colname) == 0)
+			{
+				att = a;
+				break;
+			}
+		}
+		if (att == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" mapped as %s by valuecheck does not exist in relation \"%s\"",
+							colname, mapped_role_names[role],
+							RelationGetRelationName(rel)),
+					 errhint("Call valuecheck.protect() again with the table's current column names, or valuecheck.unprotect().")));
+
+		basetype = getBaseType(att->atttypid);
+		if (is_numeric_role(role) && !is_price_type(basetype))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" mapped as %s by valuecheck in relation \"%s\" has type %s",
+							colname, mapped_role_names[role],
+							RelationGetRelationName(rel),
+							format_type_be(att->atttypid)),
+					 errhint("Use numeric, smallint, integer, bigint, real or double precision, or call valuecheck.protect() again.")));
+		if (role == ROLE_ORDERED_AT && basetype != TIMESTAMPTZOID &&
+			basetype != TIMESTAMPOID && basetype != DATEOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" mapped as %s by valuecheck in relation \"%s\" has type %s",
+							colname, mapped_role_names[role],
+							RelationGetRelationName(rel),
+							format_type_be(att->atttypid)),
+					 errhint("Use timestamp with time zone, timestamp or date, or call valuecheck.protect() again.")));
+
+		entry->attnum[role] = att->attnum;
+		entry->basetype[role] = basetype;
+		entry->typlen[role] = att->attlen;
+		entry->typbyval[role] = att->attbyval;
+		if (!is_numeric_role(role))
+		{
+			Oid			outfunc;
+			bool		isvarlena;
+
+			entry->use_text[role] = (basetype == TEXTOID || basetype == VARCHAROID);
+			getTypeOutputInfo(att->atttypid, &outfunc, &isvarlena);
+			fmgr_info_cxt(outfunc, &entry->output[role], CacheMemoryContext);
+		}
+	}
+	entry->valid = true;
+	return entry;
+}
+
+/*
+ * valuecheck.trigger_mapping(tgargs bytea, tgnargs smallint): a trigger's
+ * mapping as a record, for the valuecheck.protected view.
+ */
+Datum
+valuecheck_trigger_mapping(PG_FUNCTION_ARGS)
+{
+	bytea	   *tgargs = PG_GETARG_BYTEA_PP(0);
+	int			nargs = PG_GETARG_INT16(1);
+	const char *p = VARDATA_ANY(tgargs);
+	const char *end = p + VARSIZE_ANY_EXHDR(tgargs);
+	char	  **args;
+	ProtectionArgs parsed;
+	TupleDesc	tupdesc;
+	Datum		values[NUM_ROLES + 2];
+	bool		nulls[NUM_ROLES + 2];
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (nargs < 0)
+		PG_RETURN_NULL();
+	args = palloc(sizeof(char *) * (nargs + 1));
+	for (i = 0; i < nargs; i++)
+	{
+		const char *nul = memchr(p, '\0', end - p);
+
+		if (nul == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("trigger arguments are malformed")));
+		args[i] = pnstrdup(p, nul - p);
+		p = nul + 1;
+	}
+	protection_args_parse(nargs, args, &parsed);
+
+	for (i = 0; i < NUM_ROLES; i++)
+	{
+		nulls[i] = (parsed.column[i] == NULL);
+		values[i] = nulls[i] ? (Datum) 0 :
+			DirectFunctionCall1(namein, CStringGetDatum(parsed.column[i]));
+	}
+	values[NUM_ROLES] = CStringGetTextDatum(parsed.warn_mode ? "warn" : "enforce");
+	values[NUM_ROLES + 1] = CStringGetTextDatum(parsed.reject_unknown ? "reject" : "allow");
+	nulls[NUM_ROLES] = nulls[NUM_ROLES + 1] = false;
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
+}

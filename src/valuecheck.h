@@ -1,0 +1,137 @@
+/*
+ * valuecheck.h
+ *		Declarations shared by the enforcement side of valuecheck: the floor
+ *		cache, the per-trigger column mapping, approvals and the logs.
+ */
+#ifndef VALUECHECK_H
+#define VALUECHECK_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "utils/numeric.h"
+#include "utils/relcache.h"
+
+/* GUC valuecheck.enabled */
+extern bool valuecheck_enabled;
+
+/* ---- floor_cache.c ---- */
+
+/* One row of valuecheck.floors, as the cache keeps it. */
+typedef struct FloorEntry
+{
+	int64		floor_id;
+	char	   *campaign;		/* NULL = any campaign */
+	char	   *currency;		/* NULL = any currency */
+	Numeric		min_price;		/* NULL if not set */
+	Numeric		max_discount;	/* NULL if not set */
+	Numeric		keep_fraction;	/* 1 - max_discount, NULL if not set */
+	TimestampTz lower;			/* validity, as range bounds */
+	TimestampTz upper;
+	bool		lower_inf;
+	bool		upper_inf;
+	bool		lower_inc;
+	bool		upper_inc;
+	char	   *valid_text;		/* the range as text, for messages */
+} FloorEntry;
+
+/* Outcome of computing the floor price of one line. */
+typedef enum FloorPriceStatus
+{
+	FLOOR_PRICED,				/* *floor holds the floor price */
+	FLOOR_NEEDS_LIST_PRICE,		/* only max_discount, and no list price */
+	FLOOR_BAD_LIST_PRICE		/* list price NaN: no floor can be derived */
+} FloorPriceStatus;
+
+extern const FloorEntry *floor_resolve(const char *product, int product_len,
+									   const char *campaign, const char *currency,
+									   TimestampTz at, bool fresh);
+extern FloorPriceStatus floor_price(const FloorEntry *floor, Numeric list_price,
+									Numeric *result);
+extern void floor_cache_register_callbacks(void);
+
+/* ---- numeric helpers (price.c) ---- */
+extern Numeric price_to_numeric(Datum value, Oid basetype);
+extern bool numeric_is_nan_value(Numeric num);
+extern bool numeric_less(Numeric a, Numeric b);
+extern char *numeric_text(Numeric num);
+
+/* ---- protection_config.c ---- */
+
+/* Roles a mapped column can play, in trigger argument order. */
+typedef enum MappedRole
+{
+	ROLE_PRODUCT = 0,
+	ROLE_PRICE,
+	ROLE_LIST_PRICE,
+	ROLE_QUANTITY,
+	ROLE_CAMPAIGN,
+	ROLE_REP,
+	ROLE_CURRENCY,
+	ROLE_ORDERED_AT,
+	ROLE_APPROVAL,
+	NUM_ROLES
+} MappedRole;
+
+extern const char *const mapped_role_names[NUM_ROLES];
+
+/* A protection as written in a trigger's arguments. */
+typedef struct ProtectionArgs
+{
+	char	   *column[NUM_ROLES];	/* NULL where not mapped */
+	bool		warn_mode;
+	bool		reject_unknown;
+} ProtectionArgs;
+
+/* A protection resolved against one relation (a table or a partition). */
+typedef struct ProtectionConfig
+{
+	Oid			tgoid;			/* hash key */
+	Oid			relid;
+	bool		valid;
+	ProtectionArgs args;
+	AttrNumber	attnum[NUM_ROLES];	/* InvalidAttrNumber where not mapped */
+	Oid			basetype[NUM_ROLES];	/* base type (domains looked through) */
+	int16		typlen[NUM_ROLES];
+	bool		typbyval[NUM_ROLES];
+	FmgrInfo	output[NUM_ROLES];	/* text form of key columns */
+	bool		use_text[NUM_ROLES];	/* text/varchar: use the bytes as they are */
+} ProtectionConfig;
+
+extern void protection_args_parse(int nargs, char **args, ProtectionArgs *out);
+extern ProtectionConfig *protection_config_get(Relation rel, Oid tgoid,
+											   int nargs, char **args);
+
+/* ---- approval.c ---- */
+
+/* A below-floor line that names an approval. */
+typedef struct ApprovalRequest
+{
+	Relation	rel;
+	const char *approval_value; /* the row's approval column, as text */
+	const char *product;
+	const char *campaign;		/* NULL if not mapped or NULL */
+	const char *rep;
+	Numeric		price;
+	Numeric		floor;
+	bool		consume;		/* take a use (false: the line already held it) */
+} ApprovalRequest;
+
+extern bool approval_id_parse(const char *value, int64 *id);
+extern int64 approval_use(const ApprovalRequest *req, char **failure);
+
+/* ---- line_log.c ---- */
+extern void log_violation(Relation rel, const char *product, const char *campaign,
+						  const char *rep, Numeric price, Numeric floor,
+						  int64 floor_id);
+extern void log_exception(Relation rel, int64 approval_id, const char *product,
+						  const char *campaign, const char *rep,
+						  Numeric price, Numeric floor);
+extern char *relation_qualified_name(Relation rel);
+extern Oid	valuecheck_table_owner(const char *relname);
+extern void run_as_owner(Oid owner, Oid *save_userid, int *save_sec_context);
+extern void restore_user(Oid save_userid, int save_sec_context);
+
+#endif							/* VALUECHECK_H */
