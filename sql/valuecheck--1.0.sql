@@ -387,4 +387,164 @@ REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
 -- Reports (SPEC section 5): leakage_report, audit
 -- ---------------------------------------------------------------------------
 
--- @@REPORTS@@ (keep this marker)
+CREATE FUNCTION valuecheck.floor_detail(product text,
+                                        at timestamptz DEFAULT now(),
+                                        campaign text DEFAULT NULL,
+                                        currency text DEFAULT NULL,
+                                        list_price numeric DEFAULT NULL,
+                                        OUT floor_id bigint, OUT floor numeric)
+RETURNS record
+AS 'MODULE_PATHNAME', 'valuecheck_floor_detail'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.floor_detail(text, timestamptz, text, text, numeric) IS
+    'the deciding value floor of a line: its id and price';
+
+CREATE FUNCTION valuecheck.parse_approval_id(value text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'valuecheck_parse_approval_id'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.parse_approval_id(text) IS
+    'the approval id an approval column value names, or NULL';
+
+-- t.<column>::pg_catalog.<type>, or NULL for an unmapped column.
+CREATE FUNCTION valuecheck.column_expression(col name, typ text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN col IS NOT NULL THEN format('t.%I::pg_catalog.%s', col, typ) END $$;
+
+-- SQL expressions over a protected table's mapped columns, for the reports.
+-- Identifiers are quoted with %I; nothing else from the catalog is spliced.
+CREATE FUNCTION valuecheck.mapping_expressions(rel regclass,
+    OUT product text, OUT price text, OUT list_price text, OUT quantity text,
+    OUT campaign text, OUT rep text, OUT currency text, OUT ordered_at text,
+    OUT approval text)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+BEGIN
+    SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck', rel
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Protect it with valuecheck.protect() first.';
+    END IF;
+    product    := valuecheck.column_expression(m.product, 'text');
+    price      := valuecheck.column_expression(m.price, 'numeric');
+    list_price := valuecheck.column_expression(m.list_price, 'numeric');
+    quantity   := COALESCE(valuecheck.column_expression(m.quantity, 'numeric'),
+                           '1::pg_catalog.numeric');
+    campaign   := COALESCE(valuecheck.column_expression(m.campaign, 'text'),
+                           'NULL::pg_catalog.text');
+    rep        := COALESCE(valuecheck.column_expression(m.rep, 'text'),
+                           'NULL::pg_catalog.text');
+    currency   := COALESCE(valuecheck.column_expression(m.currency, 'text'),
+                           'NULL::pg_catalog.text');
+    ordered_at := COALESCE(valuecheck.column_expression(m.ordered_at, 'timestamptz'),
+                           'NULL::pg_catalog.timestamptz');
+    approval   := COALESCE(valuecheck.column_expression(m.approval, 'text'),
+                           'NULL::pg_catalog.text');
+END
+$$;
+
+CREATE FUNCTION valuecheck.leakage_report(rel regclass,
+                                          since timestamptz DEFAULT '-infinity',
+                                          until timestamptz DEFAULT 'infinity')
+RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
+               list_revenue numeric, net_revenue numeric, discount numeric,
+               discount_rate numeric, discounted_lines bigint,
+               max_discount_rate numeric, below_floor_lines bigint,
+               floor_leakage numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    bounded boolean := NOT ((since IS NULL OR since = '-infinity'::timestamptz)
+                            AND (until IS NULL OR until = 'infinity'::timestamptz));
+    filter text := '';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to report on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    IF e.list_price IS NULL THEN
+        RAISE EXCEPTION 'table "%" has no list price mapping', rel
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
+    END IF;
+    IF bounded THEN
+        -- a NULL ordered_at (or none mapped) compares as NULL: the line is out
+        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) %2$L OR %2$L IS NULL)'
+                         '   AND (%1$s OPERATOR(pg_catalog.<) %3$L OR %3$L IS NULL)'
+                         '   AND %1$s IS NOT NULL',
+                         e.ordered_at, since, until);
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT g.rep, g.campaign, (g.s).lines, (g.s).units, (g.s).list_revenue,'
+        '       (g.s).net_revenue, (g.s).discount, (g.s).discount_rate,'
+        '       (g.s).discounted_lines, (g.s).max_discount_rate,'
+        '       (g.s).below_floor_lines, (g.s).floor_leakage'
+        '  FROM (SELECT %1$s AS rep, %2$s AS campaign,'
+        '               pg_catalog.grouping(%1$s) AS rep_rolled,'
+        '               pg_catalog.grouping(%2$s) AS campaign_rolled,'
+        '               valuecheck.leakage(%3$s, %4$s, %5$s,'
+        '                   valuecheck.floor_for(%6$s,'
+        '                       COALESCE(%7$s, pg_catalog.now()), %2$s, %8$s, %3$s)) AS s'
+        '          FROM %9$s t%10$s'
+        '         GROUP BY ROLLUP (%1$s, %2$s)) g'
+        ' ORDER BY g.rep_rolled, g.rep COLLATE "C", g.campaign_rolled, g.campaign COLLATE "C"',
+        e.rep, e.campaign, e.list_price, e.price, e.quantity,
+        e.product, e.ordered_at, e.currency, rel, filter);
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
+    'discount leakage of a protected table by rep and campaign, with subtotals';
+
+CREATE FUNCTION valuecheck.audit(rel regclass)
+RETURNS TABLE (relation regclass, row_id tid, product text, campaign text,
+               rep text, price numeric, floor numeric, floor_id bigint,
+               approval_id bigint, approved boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to audit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    RETURN QUERY EXECUTE format(
+        'SELECT l.relation, l.row_id, l.product, l.campaign, l.rep, l.price,'
+        '       (l.f).floor, (l.f).floor_id, l.approval_id,'
+        '       EXISTS (SELECT 1 FROM valuecheck.approvals a'
+        '                WHERE a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
+        '                  AND a.revoked_at IS NULL'
+        '                  AND a.product OPERATOR(pg_catalog.=) l.product'
+        '                  AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
+        '                  AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
+        '                  AND a.min_price OPERATOR(pg_catalog.<=) l.price)'
+        '  FROM (SELECT t.tableoid::pg_catalog.regclass AS relation, t.ctid AS row_id,'
+        '               %1$s AS product, %2$s AS campaign, %3$s AS rep, %4$s AS price,'
+        '               valuecheck.parse_approval_id(%5$s) AS approval_id,'
+        '               valuecheck.floor_detail(%1$s, COALESCE(%6$s, pg_catalog.now()),'
+        '                                       %2$s, %7$s, %8$s) AS f'
+        '          FROM %9$s t) l'
+        ' WHERE l.price OPERATOR(pg_catalog.<) (l.f).floor'
+        ' ORDER BY l.relation::pg_catalog.oid, l.row_id',
+        e.product, e.campaign, e.rep, e.price, e.approval, e.ordered_at,
+        e.currency, COALESCE(e.list_price, 'NULL::pg_catalog.numeric'), rel);
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.audit(regclass) IS
+    'lines of a protected table below the floor in force at their time';

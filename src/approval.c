@@ -27,6 +27,7 @@
 
 PG_FUNCTION_INFO_V1(valuecheck_approve);
 PG_FUNCTION_INFO_V1(valuecheck_revoke_approval);
+PG_FUNCTION_INFO_V1(valuecheck_parse_approval_id);
 
 static SPIPlanPtr lock_plan = NULL;
 static SPIPlanPtr use_plan = NULL;
@@ -355,4 +356,18 @@ valuecheck_revoke_approval(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("approval " INT64_FORMAT " is already revoked", id)));
 	PG_RETURN_VOID();
+}
+
+/*
+ * valuecheck.parse_approval_id(text) RETURNS bigint: the approval id an
+ * approval column value names, or NULL; the trigger's own parser.
+ */
+Datum
+valuecheck_parse_approval_id(PG_FUNCTION_ARGS)
+{
+	int64		id;
+
+	if (!approval_id_parse(text_to_cstring(PG_GETARG_TEXT_PP(0)), &id))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(id);
 }

@@ -29,9 +29,11 @@
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/sinval.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -43,6 +45,7 @@
 
 PG_FUNCTION_INFO_V1(valuecheck_floors_changed);
 PG_FUNCTION_INFO_V1(valuecheck_floor_for);
+PG_FUNCTION_INFO_V1(valuecheck_floor_detail);
 
 /* The floors of one product, in an open-addressing hash table. */
 typedef struct ProductSlot
@@ -420,4 +423,48 @@ valuecheck_floor_for(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	PG_RETURN_NUMERIC(DatumGetNumericCopy(NumericGetDatum(result)));
+}
+
+/*
+ * valuecheck.floor_detail(product, at, campaign, currency, list_price,
+ *						   OUT floor_id bigint, OUT floor numeric)
+ *		The deciding floor's id and price (NULL price where it cannot give
+ *		one), for the audit; NULL where no floor applies.
+ */
+Datum
+valuecheck_floor_detail(PG_FUNCTION_ARGS)
+{
+	text	   *product;
+	char	   *campaign = NULL;
+	char	   *currency = NULL;
+	Numeric		list_price = NULL;
+	const FloorEntry *floor;
+	Numeric		result;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	product = PG_GETARG_TEXT_PP(0);
+	if (!PG_ARGISNULL(2))
+		campaign = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!PG_ARGISNULL(3))
+		currency = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (!PG_ARGISNULL(4))
+		list_price = PG_GETARG_NUMERIC(4);
+
+	floor = floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
+						  campaign, currency, PG_GETARG_TIMESTAMPTZ(1), false);
+	if (floor == NULL)
+		PG_RETURN_NULL();
+	values[0] = Int64GetDatum(floor->floor_id);
+	if (floor_price(floor, list_price, &result) == FLOOR_PRICED)
+		values[1] = datumCopy(NumericGetDatum(result), false, -1);
+	else
+		nulls[1] = true;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
 }
