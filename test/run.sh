@@ -1,0 +1,678 @@
+#!/usr/bin/env bash
+# valuecheck test / demo / bench harness.
+#
+#   bash test/run.sh test    every suite: pg_regress, isolation, pgTAP
+#   bash test/run.sh demo    psql -a test/demo.sql against a fresh cluster
+#   bash test/run.sh bench   bash test/bench/run.sh [$BENCH_ARGS] [extra args]
+#
+# Each mode is self-contained on a fresh Debian machine (root, or a user with
+# sudo): it installs the missing Debian packages, builds and installs the
+# extension, starts a throwaway cluster in a fresh temporary directory as an
+# unprivileged OS user (`postgres` when run as root, else the caller), runs,
+# and always stops the cluster and removes the directory on exit.
+#
+# Layout the suites are taken from (each is optional; a missing one is
+# skipped with a note, except demo/bench, whose script is the whole point):
+#   sql/*.sql, expected/*.out               pg_regress (minus sql/valuecheck--*.sql)
+#   test/isolation/specs/*.spec,
+#   test/isolation/expected/*.out           pg_isolation_regress
+#   test/pgtap/*.sql                        pgTAP via pg_prove (one fresh database per file)
+#   test/demo.sql                           make demo
+#   test/bench/run.sh                       make bench
+#
+# Environment seen by the suites, demo.sql and test/bench/run.sh:
+#   PGHOST (socket directory), PGPORT, PGUSER (cluster superuser = its OS user),
+#   PGDATABASE, PATH (server bin dir first), VALUECHECK_PG_BIN (server bin dir),
+#   VALUECHECK_PG_CONFIG, VALUECHECK_WORKDIR (the writable copy of the repo, also
+#   the working directory), VALUECHECK_REPO (the original checkout; may not be
+#   readable by the cluster user).
+#
+# Knobs (environment):
+#   VALUECHECK_PG_MAJOR=NN   PostgreSQL major to use (default: detected)
+#   PG_CONFIG=/path          pg_config to use (e.g. `make test PG_CONFIG=...`)
+#   VALUECHECK_SKIP_BUILD=1  do not build/install (use what is installed)
+#   VALUECHECK_KEEP=1        keep the temporary directory (server still stopped)
+#   BENCH_ARGS="..."         extra arguments for test/bench/run.sh (word-split)
+set -euo pipefail
+
+MODE="${1:-}"
+case "$MODE" in
+    test|demo|bench) shift ;;
+    *) echo "usage: bash test/run.sh test|demo|bench [extra args for the bench]" >&2; exit 2 ;;
+esac
+EXTRA_ARGS=("$@")
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
+cd "$REPO"
+
+# stable sorting and messages; C.UTF-8 keeps perl (pg_prove) quiet about locales
+export LC_ALL=C.UTF-8
+has_c_utf8() { # no `| grep -q` under pipefail: an early exit of grep fails the pipe
+    local l
+    l="$(locale -a 2>/dev/null || true)"
+    grep -qixE 'c\.utf-?8' <<<"$l"
+}
+has_c_utf8 || export LC_ALL=C
+
+# ---------------------------------------------------------------- helpers ---
+say()     { printf '%s\n' "$*"; }
+heading() { printf '\n==== %s ====\n' "$*"; }
+warn()    { printf 'run.sh: warning: %s\n' "$*" >&2; }
+die()     { printf 'run.sh: error: %s\n' "$*" >&2; exit 1; }
+now_ms()  { date +%s%3N; }
+elapsed() { # elapsed START_MS -> "1.23s"
+    local d=$(( $(now_ms) - $1 ))
+    printf '%d.%02ds' $(( d / 1000 )) $(( (d % 1000) / 10 ))
+}
+# print a file, at most N lines (default 3000)
+show_file() {
+    local f="$1" max="${2:-3000}" n
+    [ -f "$f" ] || return 0
+    n=$(wc -l < "$f")
+    head -n "$max" "$f"
+    if [ "$n" -gt "$max" ]; then say "... ($n lines in all, first $max shown)"; fi
+}
+
+IS_ROOT=0
+[ "$(id -u)" -eq 0 ] && IS_ROOT=1
+
+# as_root CMD...: run as root (directly, or through sudo)
+as_root() {
+    if [ "$IS_ROOT" = 1 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -- "$@"
+    else
+        die "this step needs root and sudo is not installed: run as root, or install sudo ($*)"
+    fi
+}
+
+# ------------------------------------------------- PostgreSQL major + apt ---
+pg_major_of() { # pg_major_of PG_CONFIG -> "15"
+    { "$1" --version 2>/dev/null || true; } | sed -nE '1s/^PostgreSQL ([0-9]+).*/\1/p'
+}
+highest_major_with() { # highest_major_with REL_PATH under /usr/lib/postgresql/N/
+    local d m best=""
+    for d in /usr/lib/postgresql/*/; do
+        m="$(basename "$d")"
+        [[ "$m" =~ ^[0-9]+$ ]] || continue
+        [ -x "$d$1" ] || continue
+        if [ -z "$best" ] || [ "$m" -gt "$best" ]; then best="$m"; fi
+    done
+    printf '%s' "$best"
+}
+APT_UPDATED=0
+apt_update_once() {
+    [ "$APT_UPDATED" = 1 ] && return 0
+    say "apt-get update"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+}
+major_from_apt() {
+    command -v apt-cache >/dev/null 2>&1 || return 0
+    # the `postgresql` metapackage depends on postgresql-NN (15 on Debian 12)
+    { apt-cache show postgresql 2>/dev/null || true; } |
+        sed -nE 's/^Depends:.*\<postgresql-([0-9]+)\>.*/\1/p' | sort -n | tail -n 1
+}
+detect_major() {
+    local m=""
+    if [ -n "${VALUECHECK_PG_MAJOR:-}" ]; then printf '%s' "$VALUECHECK_PG_MAJOR"; return; fi
+    if [ -n "${PG_CONFIG:-}" ] && command -v "$PG_CONFIG" >/dev/null 2>&1 && [ "$PG_CONFIG" != pg_config ]; then
+        m="$(pg_major_of "$PG_CONFIG")"
+    fi
+    [ -n "$m" ] || m="$(highest_major_with bin/pg_config)"
+    [ -n "$m" ] || m="$(highest_major_with bin/postgres)"
+    if [ -z "$m" ] && command -v pg_config >/dev/null 2>&1; then m="$(pg_major_of pg_config)"; fi
+    [ -n "$m" ] || m="$(major_from_apt)"
+    if [ -z "$m" ] && command -v apt-get >/dev/null 2>&1; then
+        apt_update_once
+        m="$(major_from_apt)"
+    fi
+    printf '%s' "$m"
+}
+
+pkg_installed() {
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
+}
+
+ensure_packages() {
+    local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" make gcc) missing=() p
+    if [ "$MODE" = test ]; then
+        pkgs+=("postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl)
+    fi
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        say "dpkg-query not found: not a Debian system, assuming the build dependencies are installed (${pkgs[*]})"
+        return 0
+    fi
+    for p in "${pkgs[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        say "packages: all present (${pkgs[*]})"
+        return 0
+    fi
+    say "packages: installing ${missing[*]}"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# ---------------------------------------------------------- install lock ---
+# Several checkouts on one machine share the server's extension directory.
+# Build + install hold an exclusive lock; a run then holds a shared lock until
+# it exits, so another run's `make install` waits instead of swapping the
+# library under a running suite.
+LOCK_FILE="/tmp/valuecheck-install.lock"
+LOCK_OK=0
+lock_open() {
+    command -v flock >/dev/null 2>&1 || return 0
+    if { exec 9>>"$LOCK_FILE"; } 2>/dev/null || { exec 9<"$LOCK_FILE"; } 2>/dev/null; then
+        chmod 666 "$LOCK_FILE" 2>/dev/null || true
+        LOCK_OK=1
+    fi
+}
+lock_take() { # lock_take -x|-s
+    [ "$LOCK_OK" = 1 ] || return 0
+    if ! flock -n "$1" 9; then
+        say "waiting for another valuecheck run to finish with the installed extension ($LOCK_FILE) ..."
+        flock -w 3600 "$1" 9 || die "gave up waiting for $LOCK_FILE"
+    fi
+}
+
+# ---------------------------------------------------------------- cluster ---
+TMP=""
+PG_STARTED=0
+OS_USER=""
+FAILED_HINTS=()   # files to show on failure at exit (besides the server log)
+
+as_pg() { # run a command as the cluster's OS user, with our environment
+    if [ "$IS_ROOT" = 1 ]; then
+        # runuser keeps the environment but for HOME/SHELL/USER/LOGNAME;
+        # pass ours explicitly anyway (only those that are set: an empty
+        # PGPORT, for one, breaks initdb)
+        local v vars=()
+        for v in PATH LC_ALL PGHOST PGPORT PGUSER PGDATABASE VALUECHECK_PG_BIN \
+                 VALUECHECK_PG_CONFIG VALUECHECK_WORKDIR VALUECHECK_REPO BENCH_ARGS; do
+            if [ -n "${!v:-}" ]; then vars+=("$v=${!v}"); fi
+        done
+        runuser -u "$OS_USER" -- env "${vars[@]}" "$@"
+    else
+        "$@"
+    fi
+}
+
+server_running() {
+    as_pg "$BINDIR/pg_ctl" -D "$TMP/data" status >/dev/null 2>&1
+}
+
+stop_server() {
+    [ "$PG_STARTED" = 1 ] || return 0
+    PG_STARTED=0
+    if ! server_running; then
+        warn "the server was no longer running at the end (crashed or killed?)"
+    elif ! as_pg "$BINDIR/pg_ctl" -D "$TMP/data" -m fast -w -t 60 stop >/dev/null 2>&1; then
+        warn "fast shutdown failed; trying immediate"
+        as_pg "$BINDIR/pg_ctl" -D "$TMP/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+        if [ -f "$TMP/data/postmaster.pid" ]; then
+            local pid
+            pid="$(head -n 1 "$TMP/data/postmaster.pid" 2>/dev/null || true)"
+            # only if that pid still is our postmaster (pid files go stale)
+            if [[ "$pid" =~ ^[0-9]+$ ]] &&
+                    [[ "$(ps -o args= -p "$pid" 2>/dev/null || true)" == *"$TMP/data"* ]]; then
+                warn "killing postmaster $pid"
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+        fi
+    fi
+}
+
+SERVER_LOG_SHOWN=0
+SUMMARY_DONE=0
+TOTAL_PASS=0
+TOTAL_FAIL=0
+show_server_log() {
+    [ "$SERVER_LOG_SHOWN" = 0 ] && [ -n "$TMP" ] && [ -s "$TMP/server.log" ] || return 0
+    SERVER_LOG_SHOWN=1
+    heading "server log (last 80 lines)"
+    tail -n 80 "$TMP/server.log"
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    # (after the summary, the count line stays last: what failed was shown)
+    if [ "$rc" -ne 0 ] && [ -n "$TMP" ] && [ "$SUMMARY_DONE" = 0 ]; then
+        local f
+        for f in "${FAILED_HINTS[@]}"; do
+            if [ -s "$f" ]; then heading "$(basename "$f")"; show_file "$f" 200; fi
+        done
+        show_server_log
+    fi
+    stop_server
+    if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+        if [ "${VALUECHECK_KEEP:-0}" = 1 ]; then
+            say "kept $TMP (VALUECHECK_KEEP=1)"
+        else
+            rm -rf -- "$TMP"
+        fi
+    fi
+    if [ "$MODE" = test ] && [ "$SUMMARY_DONE" = 0 ]; then
+        # aborted (set-up failure, interrupt): still end with the count line
+        say ""
+        say "!! the run was aborted (exit status $rc): counted as one failure"
+        say "$TOTAL_PASS passed, $(( TOTAL_FAIL + 1 )) failed"
+        [ "$rc" -ne 0 ] || rc=1
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+make_cluster() {
+    heading "cluster"
+    if [ "$IS_ROOT" = 1 ]; then
+        command -v runuser >/dev/null 2>&1 || die "runuser (util-linux) is required when running as root"
+        OS_USER=postgres
+        id -u "$OS_USER" >/dev/null 2>&1 || die "OS user '$OS_USER' does not exist (is postgresql-$PG_MAJOR installed?)"
+    else
+        OS_USER="$(id -un)"
+    fi
+
+    # short path: the unix socket path must stay under ~100 bytes
+    local base="${TMPDIR:-/tmp}"
+    if [ "$IS_ROOT" = 1 ] || [ "${#base}" -gt 50 ] || [ ! -d "$base" ] || [ ! -w "$base" ]; then base=/tmp; fi
+    TMP="$(mktemp -d "$base/valuecheck.XXXXXX")"
+    mkdir -p "$TMP/work" "$TMP/sock" "$TMP/out"
+    # a writable copy of the checkout for the unprivileged user (the checkout
+    # itself may be unreadable for it, and is never chowned)
+    tar -C "$REPO" \
+        --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+        --exclude=./results --exclude=./output_iso --exclude=./tmp_check --exclude=./log \
+        --exclude='./regression.*' \
+        -cf - . | tar -C "$TMP/work" -xf -
+    if [ "$IS_ROOT" = 1 ]; then chown -R "$OS_USER": "$TMP"; fi
+    chmod 700 "$TMP"
+    say "directory: $TMP (OS user: $OS_USER)"
+
+    local loc=C.UTF-8
+    has_c_utf8 || loc=C
+    if ! as_pg "$BINDIR/initdb" -D "$TMP/data" -A trust --no-sync -E UTF8 --locale="$loc" \
+            >"$TMP/initdb.log" 2>&1; then
+        cat "$TMP/initdb.log"
+        die "initdb failed"
+    fi
+
+    local dsm=posix shm_kb
+    shm_kb="$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')"
+    if [ -z "$shm_kb" ] || [ "$shm_kb" -lt 524288 ]; then dsm=mmap; fi # small /dev/shm (containers)
+    {
+        echo ""
+        echo "# valuecheck test/run.sh"
+        echo "listen_addresses = '127.0.0.1'"
+        echo "unix_socket_directories = '$TMP/sock'"
+        echo "fsync = off"
+        echo "shared_buffers = 256MB"
+        echo "max_worker_processes = 8"
+        echo "max_parallel_workers_per_gather = 2"
+        echo "dynamic_shared_memory_type = $dsm"
+        echo "log_min_messages = warning"
+        echo "log_checkpoints = off"
+        echo "lc_messages = 'C'"
+        if [ "$MODE" = bench ]; then echo "autovacuum = off"; fi
+    } >> "$TMP/data/postgresql.conf"
+
+    # a free port in 54321..54400, starting at a random offset; retry on a
+    # bind race with a concurrent run
+    local i p off port="" loglines
+    local tried=" "
+    for _ in $(seq 1 12); do
+        port=""
+        off=$RANDOM
+        for i in $(seq 0 79); do
+            p=$(( 54321 + (off + i) % 80 ))
+            [[ "$tried" == *" $p "* ]] && continue
+            if port_free "$p"; then port="$p"; break; fi
+        done
+        tried+="$port "
+        [ -n "$port" ] || die "no free TCP port in 54321..54400"
+        loglines=0
+        [ -f "$TMP/server.log" ] && loglines=$(wc -l < "$TMP/server.log")
+        # fd 9 (install lock) must not be inherited by the server
+        if as_pg "$BINDIR/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -o "-p $port" -w -t 120 start \
+                >"$TMP/pg_ctl.log" 2>&1 9>&-; then
+            PG_STARTED=1
+            break
+        fi
+        if tail -n +"$(( loglines + 1 ))" "$TMP/server.log" 2>/dev/null |
+                grep -E 'could not bind|Address already in use|could not create any TCP/IP sockets' >/dev/null; then
+            say "port $port was taken, retrying"
+            continue
+        fi
+        cat "$TMP/pg_ctl.log"
+        die "the server did not start"
+    done
+    [ "$PG_STARTED" = 1 ] || die "the server did not start (no usable port)"
+
+    export PGHOST="$TMP/sock" PGPORT="$port" PGUSER="$OS_USER" PGDATABASE=postgres
+    say "server: PostgreSQL $PG_MAJOR on 127.0.0.1:$PGPORT and $PGHOST (user $PGUSER)"
+}
+
+psql_q() { # psql_q DB SQL: run one statement quietly, stop on error
+    as_pg "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c 'SET client_min_messages = warning' -c "$2"
+}
+
+# --------------------------------------------------------------- suites ---
+SUITE_LINES=()
+FAILED_NAMES=()
+
+# tally_regress SUITE LOG RC TEST...: count pg_regress-style results.
+# PG <= 15: "test foo ... ok" / "     foo ... FAILED" / "... failed (ignored)";
+# PG >= 16: "ok 1 - foo" / "not ok 2 + foo" (TAP).
+tally_regress() {
+    local suite="$1" log="$2" rc="$3" parsed pass fail names t
+    shift 3
+    local ntests="$#"
+    parsed="$(awk '
+        /^not ok [0-9]+ +[-+] +[^ ]/        { print "F " $5; next }
+        /^ok [0-9]+ +[-+] +[^ ]/            { print "P " $4; next }
+        /^(test +| +)[^ ]+ +\.\.\. +ok/     { print "P " ($1 == "test" ? $2 : $1); next }
+        /^(test +| +)[^ ]+ +\.\.\. +failed \(ignored\)/ { print "P " ($1 == "test" ? $2 : $1); next }
+        /^(test +| +)[^ ]+ +\.\.\. +FAILED/ { print "F " ($1 == "test" ? $2 : $1); next }
+    ' "$log")"
+    pass="$(grep -c '^P ' <<<"$parsed" || true)"
+    fail="$(grep -c '^F ' <<<"$parsed" || true)"
+    names="$(sed -n 's/^F //p' <<<"$parsed")"
+    local n
+    while IFS= read -r n; do [ -n "$n" ] && FAILED_NAMES+=("$suite/$n"); done <<<"$names"
+    if [ $(( pass + fail )) -lt "$ntests" ]; then
+        # pg_regress stops at e.g. a missing expected file: the tests it did
+        # not report are failures too
+        local nmissing=$(( ntests - pass - fail )) unreported=()
+        for t in "$@"; do
+            grep -qxE "[PF] $t" <<<"$parsed" || unreported+=("$t")
+        done
+        say "!! $suite: no result for $nmissing of $ntests tests (exit status $rc): ${unreported[*]}: counted as failed"
+        fail=$(( fail + nmissing ))
+        for t in "${unreported[@]}"; do FAILED_NAMES+=("$suite/$t(no result)"); done
+    elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+        say "!! $suite: exited with status $rc although no test failed: counted as one failure"
+        fail=1
+        FAILED_NAMES+=("$suite/(exit status $rc)")
+    fi
+    TALLY_PASS="$pass"
+    TALLY_FAIL="$fail"
+}
+
+record() { # record SUITE PASS FAIL ELAPSED [NOTE]
+    TOTAL_PASS=$(( TOTAL_PASS + $2 ))
+    TOTAL_FAIL=$(( TOTAL_FAIL + $3 ))
+    SUITE_LINES+=("$(printf '%-12s %3d passed, %3d failed  (%s)%s' "$1:" "$2" "$3" "$4" "${5:+  $5}")")
+}
+
+sorted_basenames() { # sorted_basenames DIR SUFFIX [EXCLUDE_PREFIX]
+    local f b
+    for f in "$1"/*"$2"; do
+        [ -e "$f" ] || continue
+        b="$(basename "$f" "$2")"
+        if [ -n "${3:-}" ] && [[ "$b" == "$3"* ]]; then continue; fi
+        printf '%s\n' "$b"
+    done | LC_ALL=C sort
+}
+
+run_pg_regress() {
+    heading "pg_regress"
+    local t0 tests=() rc=0 out="$TMP/out/regress"
+    t0="$(now_ms)"
+    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck--)
+    if [ "${#tests[@]}" -eq 0 ]; then
+        say "no sql/*.sql tests: skipped"
+        record pg_regress 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
+        return 0
+    fi
+    as_pg mkdir -p "$out"
+    as_pg "$PGXS_ROOT/src/test/regress/pg_regress" \
+        --bindir="$BINDIR" --inputdir="$W" --outputdir="$out" \
+        --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
+        --dbname=contrib_regression --load-extension=btree_gist \
+        "${tests[@]}" 2>&1 | tee "$TMP/out/regress.log" || rc=$?
+    tally_regress regress "$TMP/out/regress.log" "$rc" "${tests[@]}"
+    if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
+        if [ -s "$out/regression.diffs" ]; then
+            heading "pg_regress: regression.diffs"
+            show_file "$out/regression.diffs"
+        fi
+    fi
+    say "pg_regress: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
+    record pg_regress "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")"
+}
+
+run_isolation() {
+    heading "isolation"
+    local t0 specs=() rc=0 out="$TMP/out/isolation"
+    t0="$(now_ms)"
+    mapfile -t specs < <(sorted_basenames "$W/test/isolation/specs" .spec)
+    if [ "${#specs[@]}" -eq 0 ]; then
+        say "no test/isolation/specs/*.spec: skipped"
+        record isolation 0 0 "$(elapsed "$t0")" "(skipped: no specs)"
+        return 0
+    fi
+    as_pg mkdir -p "$out"
+    as_pg "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" \
+        --bindir="$BINDIR" --inputdir="$W/test/isolation" --outputdir="$out" \
+        --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
+        --dbname=isolation_regression --load-extension=btree_gist \
+        "${specs[@]}" 2>&1 | tee "$TMP/out/isolation.log" || rc=$?
+    tally_regress isolation "$TMP/out/isolation.log" "$rc" "${specs[@]}"
+    if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
+        if [ -s "$out/regression.diffs" ]; then
+            heading "isolation: regression.diffs"
+            show_file "$out/regression.diffs"
+        fi
+    fi
+    say "isolation: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
+    record isolation "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")"
+}
+
+# pgTAP: the unit counted is a test FILE (a file passes when pg_prove passes
+# it: every assertion ok and the plan matched). Each file gets a fresh
+# database `tap` (cloned from a template holding only pgtap), so files cannot
+# leak state (e.g. an extension created without a rollback) into each other.
+run_pgtap() {
+    heading "pgTAP"
+    local t0 files=() f rc pass=0 fail=0 asserts=0 n
+    t0="$(now_ms)"
+    mapfile -t files < <(sorted_basenames "$W/test/pgtap" .sql)
+    if [ "${#files[@]}" -eq 0 ]; then
+        say "no test/pgtap/*.sql: skipped"
+        record pgTAP 0 0 "$(elapsed "$t0")" "(skipped: no files)"
+        return 0
+    fi
+    if ! command -v pg_prove >/dev/null 2>&1; then
+        say "!! pg_prove not found"
+        FAILED_NAMES+=("pgtap/(pg_prove missing)")
+        record pgTAP 0 "${#files[@]}" "$(elapsed "$t0")" "(pg_prove missing)"
+        return 0
+    fi
+    if ! { psql_q postgres 'CREATE DATABASE tap_template' && psql_q tap_template 'CREATE EXTENSION pgtap'; }; then
+        say "!! could not prepare a database with pgtap"
+        FAILED_NAMES+=("pgtap/(set-up)")
+        record pgTAP 0 "${#files[@]}" "$(elapsed "$t0")" "(set-up failed)"
+        return 0
+    fi
+    for f in "${files[@]}"; do
+        rc=0
+        psql_q postgres 'DROP DATABASE IF EXISTS tap WITH (FORCE)' &&
+            psql_q postgres 'CREATE DATABASE tap TEMPLATE tap_template' || rc=$?
+        if [ "$rc" -eq 0 ]; then
+            as_pg pg_prove --nocolor --failures --psql-bin "$BINDIR/psql" \
+                -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d tap \
+                "test/pgtap/$f.sql" 2>&1 | tee "$TMP/out/pgtap-$f.log" || rc=$?
+            n="$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TMP/out/pgtap-$f.log" | tail -n 1)"
+            asserts=$(( asserts + ${n:-0} ))
+        else
+            say "!! could not create database tap for $f.sql"
+        fi
+        if [ "$rc" -eq 0 ]; then
+            pass=$(( pass + 1 ))
+        else
+            fail=$(( fail + 1 ))
+            FAILED_NAMES+=("pgtap/$f.sql")
+        fi
+    done
+    say "pgTAP: $pass passed, $fail failed ($asserts assertions run) in $(elapsed "$t0")"
+    record pgTAP "$pass" "$fail" "$(elapsed "$t0")" "(files; $asserts assertions)"
+}
+
+# ------------------------------------------------------------------ main ---
+T_START="$(now_ms)"
+heading "set-up ($MODE)"
+PG_MAJOR="$(detect_major)"
+[ -n "$PG_MAJOR" ] || die "cannot tell which PostgreSQL major to use: set VALUECHECK_PG_MAJOR"
+say "PostgreSQL major: $PG_MAJOR"
+ensure_packages
+
+if [ -n "${PG_CONFIG:-}" ] && [ "$PG_CONFIG" != pg_config ] && [ -x "$PG_CONFIG" ]; then
+    :
+elif [ -x "/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" ]; then
+    PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config"
+elif command -v pg_config >/dev/null 2>&1; then
+    PG_CONFIG="$(command -v pg_config)"
+else
+    die "no pg_config found for PostgreSQL $PG_MAJOR"
+fi
+[ "$(pg_major_of "$PG_CONFIG")" = "$PG_MAJOR" ] ||
+    die "$PG_CONFIG is PostgreSQL $(pg_major_of "$PG_CONFIG"), not $PG_MAJOR"
+BINDIR="$("$PG_CONFIG" --bindir)"
+PGXS_ROOT="$(cd "$(dirname "$("$PG_CONFIG" --pgxs)")/../.." && pwd)"
+SHAREDIR="$("$PG_CONFIG" --sharedir)"
+PKGLIBDIR="$("$PG_CONFIG" --pkglibdir)"
+[ -x "$BINDIR/postgres" ] || die "$BINDIR/postgres missing (is postgresql-$PG_MAJOR installed?)"
+if [ ! -f "$SHAREDIR/extension/btree_gist.control" ] && command -v apt-get >/dev/null 2>&1; then
+    # in postgresql-NN itself on Debian 12; a separate contrib package elsewhere
+    say "btree_gist missing: installing postgresql-contrib"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql-contrib ||
+        warn "could not install postgresql-contrib"
+fi
+[ -f "$SHAREDIR/extension/btree_gist.control" ] ||
+    warn "btree_gist is not installed in $SHAREDIR/extension (valuecheck requires it)"
+export PG_CONFIG PATH="$BINDIR:$PATH" VALUECHECK_PG_BIN="$BINDIR" VALUECHECK_PG_CONFIG="$PG_CONFIG"
+export VALUECHECK_REPO="$REPO"
+say "pg_config: $PG_CONFIG"
+
+lock_open
+if [ "${VALUECHECK_SKIP_BUILD:-0}" = 1 ]; then
+    heading "build"
+    say "skipped (VALUECHECK_SKIP_BUILD=1): using the installed extension"
+    lock_take -s
+else
+    heading "build"
+    lock_take -x
+    t0="$(now_ms)"
+    # MAKEFLAGS from an outer `make test` would leak into this build
+    BUILD_LOG="$(mktemp)"
+    rc=0
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$REPO" PG_CONFIG="$PG_CONFIG" 2>&1 |
+        tee "$BUILD_LOG" || rc=$?
+    warnings="$(grep -E '(warning|error):' "$BUILD_LOG" || true)"
+    rm -f -- "$BUILD_LOG"
+    if [ -n "$warnings" ]; then
+        heading "compiler diagnostics (gcc, and clang for the JIT bitcode)"
+        say "$warnings"
+    fi
+    [ "$rc" -eq 0 ] || die "build failed"
+    if [ -w "$PKGLIBDIR" ] && [ -w "$SHAREDIR/extension" ]; then
+        env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$REPO" PG_CONFIG="$PG_CONFIG" install ||
+            die "make install failed"
+    else
+        as_root env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$REPO" PG_CONFIG="$PG_CONFIG" install ||
+            die "make install failed"
+    fi
+    say "build + install: $(elapsed "$t0")"
+    lock_take -s
+    if [ -f "$REPO/valuecheck.so" ] && ! cmp -s "$REPO/valuecheck.so" "$PKGLIBDIR/valuecheck.so"; then
+        warn "the installed $PKGLIBDIR/valuecheck.so is not the one just built (another run installed its own?)"
+    fi
+fi
+
+make_cluster
+# an early, plain hint when the library cannot even be loaded (an undefined
+# symbol, say); the suites below report the failures themselves
+if [ -f "$PKGLIBDIR/valuecheck.so" ]; then
+    if ! as_pg "$BINDIR/psql" -X -q -d postgres -c "LOAD 'valuecheck'" >"$TMP/load.log" 2>&1; then
+        warn "LOAD 'valuecheck' failed: $(cat "$TMP/load.log")"
+    fi
+else
+    warn "$PKGLIBDIR/valuecheck.so is not installed"
+fi
+W="$TMP/work"
+export VALUECHECK_WORKDIR="$W"
+cd "$W"
+
+case "$MODE" in
+test)
+    FAILED_HINTS=("$TMP/out/regress/regression.diffs" "$TMP/out/isolation/regression.diffs")
+    run_pg_regress
+    run_isolation
+    run_pgtap
+    FAILED_HINTS=() # diffs were already shown next to their suite
+    server_ok=1
+    server_running || server_ok=0
+    if [ "$TOTAL_FAIL" -gt 0 ] || [ "$server_ok" = 0 ]; then show_server_log; fi
+    heading "summary"
+    for l in "${SUITE_LINES[@]}"; do say "$l"; done
+    if [ "${#FAILED_NAMES[@]}" -gt 0 ]; then
+        say "failed: ${FAILED_NAMES[*]}"
+    fi
+    say "total time: $(elapsed "$T_START")"
+    if [ "$server_ok" = 0 ]; then
+        say "!! the server is no longer running (see the server log above): counted as one failure"
+        TOTAL_FAIL=$(( TOTAL_FAIL + 1 ))
+    fi
+    if [ $(( TOTAL_PASS + TOTAL_FAIL )) -eq 0 ]; then
+        say "!! no test found in any suite: counted as one failure"
+        TOTAL_FAIL=1
+    fi
+    # the one machine-readable line, last on stdout
+    SUMMARY_DONE=1
+    say "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+    [ "$TOTAL_FAIL" -eq 0 ] || exit 1
+    ;;
+demo)
+    heading "demo"
+    [ -f "$W/test/demo.sql" ] || die "test/demo.sql does not exist: nothing to demo"
+    psql_q postgres 'CREATE DATABASE demo'
+    export PGDATABASE=demo
+    rc=0
+    # ON_ERROR_STOP off: the demo deliberately shows refused writes
+    as_pg "$BINDIR/psql" -X -a -v ON_ERROR_STOP=0 -d demo -f test/demo.sql 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || die "psql exited with status $rc"
+    say ""
+    say "demo done in $(elapsed "$T_START")"
+    ;;
+bench)
+    heading "bench"
+    [ -f "$W/test/bench/run.sh" ] || die "test/bench/run.sh does not exist: nothing to run"
+    psql_q postgres 'CREATE DATABASE bench'
+    export PGDATABASE=bench
+    bench_args=()
+    read -r -a bench_args <<<"${BENCH_ARGS:-}" || true
+    bench_args+=("${EXTRA_ARGS[@]}")
+    say "bash test/bench/run.sh ${bench_args[*]}"
+    rc=0
+    as_pg bash test/bench/run.sh "${bench_args[@]}" || rc=$?
+    # results the bench left in its (temporary) copy go back to the checkout
+    if [ -d "$W/test/bench/results" ]; then
+        if mkdir -p "$REPO/test/bench/results" &&
+                cp -R "$W/test/bench/results/." "$REPO/test/bench/results/"; then
+            say "bench results copied to $REPO/test/bench/results"
+        else
+            warn "could not copy bench results to $REPO/test/bench/results"
+        fi
+    fi
+    [ "$rc" -eq 0 ] || die "test/bench/run.sh exited with status $rc"
+    say "bench done in $(elapsed "$T_START")"
+    ;;
+esac
