@@ -12,7 +12,7 @@ REGRESS_OPTS = --load-extension=btree_gist
 
 PG_CPPFLAGS = -Isrc
 # PostgreSQL's own headers trip -Wunused-parameter (ilist.h, bufpage.h)
-PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
