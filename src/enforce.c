@@ -84,6 +84,23 @@ read_key(ProtectionConfig *config, TupleTableSlot *slot, int role, int *len)
 		}
 		return text_to_cstring(t);
 	}
+	if (config->basetype[role] == BPCHAROID)
+	{
+		/*
+		 * char(n): its text form is what ::text gives, without the padding
+		 * (bpcharout would keep it, and 'SKU-1   ' would match no floor).
+		 */
+		BpChar	   *b = DatumGetBpCharPP(value);
+		const char *p = VARDATA_ANY(b);
+		int			n = VARSIZE_ANY_EXHDR(b);
+
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		s = pnstrdup(p, n);
+		if (len)
+			*len = n;
+		return s;
+	}
 	s = OutputFunctionCall(&config->output[role], value);
 	if (len)
 		*len = strlen(s);
