@@ -355,6 +355,15 @@ INSERT INTO orders (id, sku, price) VALUES (72, 'SKU-1', 1);
 INSERT INTO orders (id, sku, price) VALUES (72, 'SKU-1', 90);
 RESET ROLE;
 SELECT id, sku, price FROM orders WHERE id >= 70 ORDER BY id;
+-- a placeholder set in a new session, before the library is loaded, is
+-- discarded with a WARNING when it loads: checking stays on
+\c
+SET ROLE regress_vc_paths_rep;
+SET valuecheck.enabled = off;
+INSERT INTO orders (id, sku, price) VALUES (73, 'SKU-1', 1);
+SHOW valuecheck.enabled;
+RESET ROLE;
+SELECT id, sku, price FROM orders WHERE id >= 70 ORDER BY id;
 REVOKE ALL ON orders FROM regress_vc_paths_rep;
 DROP ROLE regress_vc_paths_rep;
 
