@@ -18,9 +18,18 @@
  * Snapshots: a cache loaded with a fresh snapshot (the enforcement trigger,
  * READ COMMITTED) holds every change committed before the invalidation that
  * made us reload, so it stays good until the next one.  A cache loaded with
- * an older snapshot (REPEATABLE READ, or floor_for() inside a query) may
- * miss a change whose invalidation we already consumed, so it is only
- * trusted until the end of the transaction.
+ * an older snapshot may miss a change whose invalidation we already
+ * consumed.  Under REPEATABLE READ and SERIALIZABLE every read uses the
+ * transaction's snapshot, so such a cache is trusted until the end of the
+ * transaction (a transaction keeps seeing the floors of its snapshot).  In
+ * READ COMMITTED, a cache floor_for() loaded with its query's snapshot is
+ * trusted only under a snapshot that sees the same transactions as that one;
+ * the trigger, and any later statement, read again.
+ *
+ * SERIALIZABLE: serializable snapshot isolation sees only reads made in the
+ * transaction, so a serializable transaction reads the floors itself once,
+ * whatever the cache held before; a concurrent floor change then counts as
+ * a read/write dependency, as it would for any query of the table.
  */
 #include "postgres.h"
 
@@ -38,6 +47,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rangetypes.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
@@ -63,7 +73,15 @@ static MemoryContext loading_cxt = NULL;	/* left over by a failed load */
 static ProductSlot *slots = NULL;
 static uint32 slot_mask = 0;
 static bool cache_valid = false;
-static bool cache_xact_bound = false;
+static bool cache_xact_bound = false;	/* dropped at the end of the transaction */
+static bool cache_snapshot_bound = false;	/* READ COMMITTED, read with an older
+											 * snapshot: see cache_usable() */
+static TransactionId cache_snap_xmin;
+static TransactionId cache_snap_xmax;
+static uint32 cache_snap_xcnt;
+static int32 cache_snap_subxcnt;
+static bool cache_snap_suboverflowed;
+static CommandId cache_snap_curcid;
 static uint64 inval_count = 0;
 static Oid	floors_relid = InvalidOid;
 
@@ -274,6 +292,55 @@ floor_cache_load(bool fresh)
 	/* an invalidation that arrived while we read means: read again next time */
 	cache_valid = (inval_count == start_count);
 	cache_xact_bound = !fresh || IsolationUsesXactSnapshot();
+	cache_snapshot_bound = !fresh && !IsolationUsesXactSnapshot();
+	if (cache_snapshot_bound)
+	{
+		Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+
+		if (snap == NULL)
+			cache_valid = false;
+		else
+		{
+			cache_snap_xmin = snap->xmin;
+			cache_snap_xmax = snap->xmax;
+			cache_snap_xcnt = snap->xcnt;
+			cache_snap_subxcnt = snap->subxcnt;
+			cache_snap_suboverflowed = snap->suboverflowed;
+			cache_snap_curcid = snap->curcid;
+		}
+	}
+}
+
+/*
+ * May a valid cache serve this lookup?
+ *
+ * A cache read in READ COMMITTED with an older snapshot (floor_for() in a
+ * query) may lack a change committed before the snapshot of the statement
+ * asking now, whose invalidation was consumed before that read.  It serves
+ * only lookups under a snapshot that sees exactly the same transactions:
+ * the same xmax and the same number of transactions in progress (with equal
+ * xmax, the ones in progress now are a subset of those then) and the same
+ * command id.  The trigger, which wants the latest floors, reads again.
+ */
+static bool
+cache_usable(bool fresh)
+{
+	Snapshot	snap;
+
+	/* SSI sees only reads made in the transaction: read floors in it */
+	if (IsolationIsSerializable() && !cache_xact_bound)
+		return false;
+	if (!cache_snapshot_bound)
+		return true;
+	if (fresh || !ActiveSnapshotSet())
+		return false;
+	snap = GetActiveSnapshot();
+	return snap->xmin == cache_snap_xmin &&
+		snap->xmax == cache_snap_xmax &&
+		snap->xcnt == cache_snap_xcnt &&
+		snap->subxcnt == cache_snap_subxcnt &&
+		snap->suboverflowed == cache_snap_suboverflowed &&
+		snap->curcid == cache_snap_curcid;
 }
 
 static inline bool
@@ -302,7 +369,7 @@ floor_resolve(const char *product, int product_len, const char *campaign,
 
 	/* cheap unless another backend sent something */
 	AcceptInvalidationMessages();
-	if (!cache_valid || slots == NULL)
+	if (!cache_valid || slots == NULL || !cache_usable(fresh))
 		floor_cache_load(fresh);
 
 	slot = slot_find(product, product_len,
