@@ -210,6 +210,17 @@ scope_text(const char *value)
 	return value ? quote_literal_cstr(value) : "any";
 }
 
+/* "approval 7", or the value as written when it names no approval */
+static char *
+approval_label(const char *value)
+{
+	int64		id;
+
+	if (approval_id_parse(value, &id))
+		return psprintf("approval " INT64_FORMAT, id);
+	return psprintf("approval value \"%s\"", value);
+}
+
 /*
  * Report a line that cannot be accepted: an ERROR in enforce mode, a
  * WARNING plus a row in valuecheck.violations in warn mode.
@@ -258,9 +269,9 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 			if (approval_failure)
 				ereport(elevel,
 						(errcode(ERRCODE_CHECK_VIOLATION),
-						 errmsg("approval %s does not cover price %s for product \"%s\" on \"%s\": %s",
-								line->approval, price, product, relname,
-								approval_failure),
+						 errmsg("%s does not cover price %s for product \"%s\" on \"%s\": %s",
+								approval_label(line->approval), price, product,
+								relname, approval_failure),
 						 errdetail("The price is below its value floor %s. %s",
 								   floor_text, detail),
 						 errtableconstraint(rel, "valuecheck_floor")));
