@@ -35,6 +35,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -93,7 +94,45 @@ static Oid	floors_relid = InvalidOid;
 	"       pg_catalog.lower_inf(f.valid), pg_catalog.upper_inf(f.valid)," \
 	"       pg_catalog.lower_inc(f.valid), pg_catalog.upper_inc(f.valid)," \
 	"       f.valid::pg_catalog.text" \
-	"  FROM valuecheck.floors f"
+	"  FROM %s f"
+
+/*
+ * The relation to read floors from.  On a Citus node where valuecheck.floors
+ * is a reference table, its rows live in a local shard placement,
+ * valuecheck.floors_<shardid>, and the shell is empty; a query of the shell
+ * is routed there by Citus's planner, but refused from inside a query that
+ * already runs on a shard (floor_for() in a distributed query).  So read
+ * the local placement directly where there is one.  Must run inside SPI.
+ */
+static char *
+floors_source_relation(void)
+{
+	Oid			nsp;
+	uint64		i;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return "valuecheck.floors";
+	if (SPI_execute("SELECT s.shardid FROM pg_catalog.pg_dist_shard s"
+					" WHERE s.logicalrelid OPERATOR(pg_catalog.=)"
+					"       'valuecheck.floors'::pg_catalog.regclass",
+					true, 0) != SPI_OK_SELECT)
+		return "valuecheck.floors";
+	nsp = get_namespace_oid("valuecheck", false);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		shardid = SPI_getbinval(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1, &isnull);
+		char	   *name;
+
+		if (isnull)
+			continue;
+		name = psprintf("floors_" INT64_FORMAT, DatumGetInt64(shardid));
+		if (OidIsValid(get_relname_relid(name, nsp)))
+			return psprintf("valuecheck.%s", quote_identifier(name));
+	}
+	return "valuecheck.floors";
+}
 
 static Oid
 get_floors_relid(void)
@@ -224,7 +263,7 @@ floor_cache_load(bool fresh)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(FLOORS_QUERY, !fresh, 0);
+	ret = SPI_execute(psprintf(FLOORS_QUERY, floors_source_relation()), !fresh, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed reading valuecheck.floors: %s",
 			 SPI_result_code_string(ret));

@@ -185,20 +185,29 @@ SELECT relation, product, price, list_price, campaign, mode, unknown_product
 -- 9. The analyst's view: leakage by rep and campaign, subtotals per rep,
 --    grand total last.  Floors are taken at each line's own time.
 -- ---------------------------------------------------------------------------
+-- Two reps in full: one row per campaign, then (campaign NULL) lines sold
+-- outside any campaign, then the rep's subtotal, as ROLLUP shows it.
 SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
        round(discount_rate, 4) AS discount_rate, discounted_lines,
        round(max_discount_rate, 4) AS max_discount_rate,
        below_floor_lines, floor_leakage
   FROM valuecheck.leakage_report('orders')
- WHERE campaign IS NULL;   -- per-rep subtotals and the grand total
+ WHERE rep IN ('Ada', 'Femi');
 
-SELECT rep, campaign, lines, discount, round(discount_rate, 4) AS discount_rate,
-       below_floor_lines, floor_leakage
+-- The grand total (the last row of the report):
+SELECT lines, units, list_revenue, net_revenue, discount,
+       round(discount_rate, 4) AS discount_rate, below_floor_lines, floor_leakage
   FROM valuecheck.leakage_report('orders')
- WHERE rep IN ('Femi', 'Kai');
+ WHERE rep IS NULL AND campaign IS NULL;
+
+-- Only what was sold since June:
+SELECT rep, campaign, lines, discount, floor_leakage
+  FROM valuecheck.leakage_report('orders', since => '2026-06-01')
+ WHERE rep = 'Femi';
 
 -- The aggregates are plain SQL, for any query an analyst writes:
 SELECT rep,
+       (valuecheck.leakage(list_price, unit_price, qty)).discount_rate::numeric(6,4) AS discount_rate,
        valuecheck.discount_leakage(list_price, unit_price, qty) AS given_away,
        valuecheck.floor_leakage(unit_price,
                                 valuecheck.floor_for(sku, ordered_at, campaign, NULL, list_price),
