@@ -232,7 +232,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 			   const char *approval_failure)
 {
 	int			elevel = config->args.warn_mode ? WARNING : ERROR;
-	const char *relname = RelationGetRelationName(rel);
+	const char *relname = NameStr(config->table_name);
 	char	   *product = line_product(line);
 	char	   *price = line->price_null ? NULL : numeric_text(line->price);
 	char	   *floor_text = floor ? numeric_text(floor) : NULL;
@@ -259,7 +259,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 		Numeric		logged_floor = floor;
 		char	   *rep = read_key(config, slot, ROLE_REP, NULL);
 
-		log_violation(rel, product, line->campaign, rep, line->price,
+		log_violation(protection_qualified_name(config), product, line->campaign, rep, line->price,
 					  logged_floor, entry ? entry->floor_id : -1);
 	}
 
@@ -443,7 +443,7 @@ valuecheck_enforce(PG_FUNCTION_ARGS)
 		approval_id = approval_use(&req, &failure);
 		if (approval_id >= 0)
 		{
-			log_exception(rel, approval_id, req.product, req.campaign,
+			log_exception(protection_qualified_name(config), approval_id, req.product, req.campaign,
 						  req.rep, line.price, floor);
 			return PointerGetDatum(NULL);
 		}

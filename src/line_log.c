@@ -28,12 +28,12 @@
 static SPIPlanPtr violation_plan = NULL;
 static SPIPlanPtr exception_plan = NULL;
 
-/* Schema-qualified name of the relation a row is stored in. */
+/* Schema-qualified, quoted name of the table a row is stored in. */
 char *
-relation_qualified_name(Relation rel)
+protection_qualified_name(const ProtectionConfig *config)
 {
-	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-									  RelationGetRelationName(rel));
+	return quote_qualified_identifier(NameStr(config->schema_name),
+									  NameStr(config->table_name));
 }
 
 /* The owner of valuecheck.<relname>. */
@@ -120,7 +120,7 @@ insert_as_owner(const char *table, SPIPlanPtr *plan, const char *sql,
 }
 
 void
-log_violation(Relation rel, const char *product, const char *campaign,
+log_violation(const char *relation, const char *product, const char *campaign,
 			  const char *rep, Numeric price, Numeric floor, int64 floor_id)
 {
 	Oid			types[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID,
@@ -128,7 +128,7 @@ log_violation(Relation rel, const char *product, const char *campaign,
 	Datum		values[9];
 	char		nulls[9];
 
-	values[0] = CStringGetTextDatum(relation_qualified_name(rel));
+	values[0] = CStringGetTextDatum(relation);
 	nulls[0] = ' ';
 	values[1] = text_or_null(product, &nulls[1]);
 	values[2] = text_or_null(campaign, &nulls[2]);
@@ -152,7 +152,7 @@ log_violation(Relation rel, const char *product, const char *campaign,
 }
 
 void
-log_exception(Relation rel, int64 approval_id, const char *product,
+log_exception(const char *relation, int64 approval_id, const char *product,
 			  const char *campaign, const char *rep,
 			  Numeric price, Numeric floor)
 {
@@ -161,7 +161,7 @@ log_exception(Relation rel, int64 approval_id, const char *product,
 	Datum		values[9];
 	char		nulls[9];
 
-	values[0] = CStringGetTextDatum(relation_qualified_name(rel));
+	values[0] = CStringGetTextDatum(relation);
 	nulls[0] = ' ';
 	values[1] = Int64GetDatum(approval_id);
 	nulls[1] = ' ';

@@ -15,12 +15,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "catalog/namespace.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -138,6 +141,57 @@ is_price_type(Oid type)
 }
 
 /*
+ * The table users know the relation as.  On a Citus worker the trigger
+ * fires on a shard placement, "orders_102008"; messages and logs name the
+ * distributed table instead, found through Citus's metadata.
+ */
+static void
+resolve_table_name(Relation rel, ProtectionConfig *entry)
+{
+	const char *relname = RelationGetRelationName(rel);
+	const char *suffix = strrchr(relname, '_');
+
+	namestrcpy(&entry->table_name, relname);
+	namestrcpy(&entry->schema_name, get_namespace_name(RelationGetNamespace(rel)));
+
+	if (suffix == NULL || suffix[1] == '\0' ||
+		strspn(suffix + 1, "0123456789") != strlen(suffix + 1) ||
+		strlen(suffix + 1) > 18 ||
+		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	{
+		Oid			argtypes[3] = {INT8OID, OIDOID, NAMEOID};
+		Datum		args[3];
+		NameData	prefix;
+
+		/* a shard is named <table>_<shardid>, in the table's schema */
+		namestrcpy(&prefix, pnstrdup(relname, suffix - relname));
+		args[0] = Int64GetDatum(strtoi64(suffix + 1, NULL, 10));
+		args[1] = ObjectIdGetDatum(RelationGetNamespace(rel));
+		args[2] = NameGetDatum(&prefix);
+		if (SPI_execute_with_args("SELECT c.relname, n.nspname"
+								  "  FROM pg_catalog.pg_dist_shard s"
+								  "  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid"
+								  "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+								  " WHERE s.shardid OPERATOR(pg_catalog.=) $1"
+								  "   AND c.relnamespace OPERATOR(pg_catalog.=) $2"
+								  "   AND c.relname OPERATOR(pg_catalog.=) $3",
+								  3, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			namestrcpy(&entry->table_name,
+					   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+			namestrcpy(&entry->schema_name,
+					   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+		}
+	}
+	SPI_finish();
+}
+
+/*
  * Resolve the mapping of trigger "tgoid" against "rel", or return the
  * cached resolution.
  */
@@ -245,6 +299,7 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 			fmgr_info_cxt(outfunc, &entry->output[role], CacheMemoryContext);
 		}
 	}
+	resolve_table_name(rel, entry);
 	entry->valid = true;
 	return entry;
 }

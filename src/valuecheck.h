@@ -98,6 +98,8 @@ typedef struct ProtectionConfig
 	bool		typbyval[NUM_ROLES];
 	FmgrInfo	output[NUM_ROLES];	/* text form of key columns */
 	bool		use_text[NUM_ROLES];	/* text/varchar: use the bytes as they are */
+	NameData	table_name;		/* the table users know: a Citus shard's */
+	NameData	schema_name;	/* distributed table, else the relation */
 } ProtectionConfig;
 
 extern void protection_args_parse(int nargs, char **args, ProtectionArgs *out);
@@ -123,13 +125,13 @@ extern bool approval_id_parse(const char *value, int64 *id);
 extern int64 approval_use(const ApprovalRequest *req, char **failure);
 
 /* ---- line_log.c ---- */
-extern void log_violation(Relation rel, const char *product, const char *campaign,
+extern void log_violation(const char *relation, const char *product, const char *campaign,
 						  const char *rep, Numeric price, Numeric floor,
 						  int64 floor_id);
-extern void log_exception(Relation rel, int64 approval_id, const char *product,
+extern void log_exception(const char *relation, int64 approval_id, const char *product,
 						  const char *campaign, const char *rep,
 						  Numeric price, Numeric floor);
-extern char *relation_qualified_name(Relation rel);
+extern char *protection_qualified_name(const ProtectionConfig *config);
 extern Oid	valuecheck_table_owner(const char *relname);
 extern void run_as_owner(Oid owner, Oid *save_userid, int *save_sec_context);
 extern void restore_user(Oid save_userid, int save_sec_context);
