@@ -71,15 +71,17 @@ label() {
 }
 exc0="$(bval "SELECT count(*) FROM valuecheck.exceptions")"
 uses0="$(bval "SELECT coalesce(sum(uses), 0) FROM valuecheck.approvals WHERE reason = 'bench'")"
-declare -A P
+declare -A P PC
 for rep in $(seq 1 "$BENCH_APPROVAL_REPS"); do
     for k in a b x; do
         t=bench_appr_b; [ "$k" = a ] && t=bench_appr_a
         bpsql -c "TRUNCATE $t" -c "VACUUM valuecheck.approvals" -c "CHECKPOINT"
         say "  run $rep, ($k) $(label "$k"):"
-        tps="$(run_pgbench "$WORK/$k.sql" -c "$BENCH_CLIENTS" -j "$BENCH_CLIENTS" -t "$TX_PER_CLIENT")"
-        say "      tps $tps"
+        res="$(run_pgbench "$WORK/$k.sql" -c "$BENCH_CLIENTS" -j "$BENCH_CLIENTS" -t "$TX_PER_CLIENT")"
+        read -r tps ntx cpu <<<"$res"
+        say "      tps $tps, backend CPU $cpu us per insert"
         P[$k]="${P[$k]:-} $tps"
+        PC[$k]="${PC[$k]:-} $cpu"
     done
 done
 exc="$(( $(bval "SELECT count(*) FROM valuecheck.exceptions") - exc0 ))"
@@ -87,20 +89,25 @@ uses="$(( $(bval "SELECT coalesce(sum(uses), 0) FROM valuecheck.approvals WHERE 
 say "  check: $exc exceptions recorded and $uses uses taken for $((TX * BENCH_APPROVAL_REPS)) approved inserts"
 for t in bench_appr_a bench_appr_b; do bpsql -c "TRUNCATE $t"; done
 
-declare -A PM MS
-say ""
+declare -A PM MS PCM
 for k in a b x; do
     PM[$k]="$(median_of ${P[$k]})"
+    PCM[$k]="$(median_of ${PC[$k]})"
     MS[$k]="$(awk -v t="${PM[$k]}" 'BEGIN { printf "%.3f", (t > 0) ? 1000 / t : 0 }')"
-    printf '  (%s) %-42s median %10s tps  %s ms/insert\n' "$k" "$(label "$k")" "${PM[$k]}" "${MS[$k]}"
 done
-r_xb="$(ratio "${PM[b]}" "${PM[x]}")"
 summary ""
-summary "approvals: $TX single-row inserts, pgbench $BENCH_CLIENTS clients, medians of $BENCH_APPROVAL_REPS (ms per insert = 1000/tps):"
-summary "  unprotected ${MS[a]} ms, enforced at/above floor ${MS[b]} ms, approved below floor ${MS[x]} ms"
-summary "$(printf '  approved / plain enforced insert time       %7s  (+%s ms per approved insert)' "$r_xb" \
-    "$(awk -v x="${MS[x]}" -v b="${MS[b]}" 'BEGIN { printf "%.3f", x - b }')")"
-summary "$(printf '  plain enforced / unprotected insert time    %7s' "$(ratio "${PM[a]}" "${PM[b]}")")"
+summary "approvals: $TX single-row inserts, pgbench $BENCH_CLIENTS clients, medians of $BENCH_APPROVAL_REPS runs:"
+summary "$(printf '  %-46s %10s %10s' "" "ms/insert" "CPU us/insert")"
+for k in a b x; do
+    summary "$(printf '  (%s) %-42s %10s %10s' "$k" "$(label "$k")" "${MS[$k]}" "${PCM[$k]}")"
+done
+summary "$(printf '  (ms per insert = 1000/tps, wall clock, all clients; CPU = the backends%s CPU time per insert)' "'")"
+summary "$(printf '  %-46s %7s %7s' "ratios" "by CPU" "by wall")"
+ratio_line "approved / plain enforced insert" "$(ratio "${PCM[x]}" "${PCM[b]}")" "$(ratio "${PM[b]}" "${PM[x]}")"
+ratio_line "plain enforced / unprotected insert" "$(ratio "${PCM[b]}" "${PCM[a]}")" "$(ratio "${PM[a]}" "${PM[b]}")"
+summary "$(printf '  an approved insert costs %s ms more wall clock, %s us more backend CPU, than a plain enforced one' \
+    "$(awk -v x="${MS[x]}" -v b="${MS[b]}" 'BEGIN { printf "%.3f", x - b }')" \
+    "$(awk -v x="${PCM[x]}" -v b="${PCM[b]}" 'BEGIN { if (x == "nan" || b == "nan") print "nan"; else printf "%.1f", x - b }')")"
 if [ "$exc" -ne $((TX * BENCH_APPROVAL_REPS)) ] || [ "$uses" -ne $((TX * BENCH_APPROVAL_REPS)) ]; then
     summary "  WARNING: expected $((TX * BENCH_APPROVAL_REPS)) exceptions and uses, found $exc and $uses"
 fi

@@ -69,5 +69,12 @@ for k in "${KINDS[@]}"; do
 done
 read -r _ _ anon_a <<<"${R[a]}"
 read -r _ _ anon_b <<<"${R[b]}"
-summary "$(printf '  valuecheck adds %s MB of private memory, %s bytes per line' "$(mb $((anon_b - anon_a)))" \
-    "$(awk -v d=$((anon_b - anon_a)) -v n="$BENCH_BIG_ROWS" 'BEGIN { printf "%.1f", d * 1024 / n }')")"
+per_line() { awk -v d="$1" -v n="$BENCH_BIG_ROWS" 'BEGIN { printf "%.1f", d * 1024 / n }'; }
+summary "$(printf '  valuecheck vs unprotected: +%s MB private memory at the peak (%s bytes per line)' \
+    "$(mb $((anon_b - anon_a)))" "$(per_line $((anon_b - anon_a)))")"
+if [ -n "${R[n]:-}" ]; then
+    read -r _ _ anon_n <<<"${R[n]}"
+    summary "$(printf '    of which the AFTER ROW event queue (no-op trigger vs unprotected): +%s MB (%s bytes per line),' \
+        "$(mb $((anon_n - anon_a)))" "$(per_line $((anon_n - anon_a)))")"
+    summary "$(printf '    and valuecheck itself (vs the no-op trigger): %s MB' "$(mb $((anon_b - anon_n)))")"
+fi

@@ -189,25 +189,79 @@ variant_label() {
     esac
 }
 
-# time_copy TABLE FILE -> milliseconds of COPY TABLE FROM FILE (the table
-# is emptied and a checkpoint taken first, outside the timing)
+# time_copy TABLE FILE -> "WALL_MS CPU_MS": elapsed time of COPY TABLE FROM
+# FILE and the CPU time its backend spent on it (from the backend's own
+# /proc/self/schedstat; "nan" where the server has none).  The table is
+# emptied and a checkpoint taken first, outside the timing.  On a shared,
+# noisy machine the backend's CPU time is the steadier measure: it does not
+# count the time the backend waited for a CPU.
 time_copy() {
-    local out
-    out="$(bpsql -c "TRUNCATE $1" -c "CHECKPOINT" -c '\timing on' \
-                 -c "COPY $1 FROM '$2' (FORMAT csv)" 2>&1)" || { printf '%s\n' "$out" >&2; return 1; }
-    sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -n 1
+    local out wall cpu
+    out="$(bpsql -At 2>&1 <<EOF
+TRUNCATE $1;
+CHECKPOINT;
+SELECT coalesce(split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1), '') AS cpu0 \gset
+\timing on
+COPY $1 FROM '$2' (FORMAT csv);
+\timing off
+SELECT 'cpu_ms=' || coalesce(round((nullif(split_part(pg_read_file('/proc/self/schedstat', 0, 200, true), ' ', 1), '')::bigint
+                                    - nullif(:'cpu0', '')::bigint) / 1e6, 1)::text, 'nan');
+EOF
+)" || { printf '%s\n' "$out" >&2; return 1; }
+    wall="$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -n 1)"
+    cpu="$(sed -n 's/^cpu_ms=//p' <<<"$out" | tail -n 1)"
+    echo "${wall:-nan} ${cpu:-nan}"
 }
 
-# run_pgbench SCRIPT [pgbench args...] -> tps (excluding connection time);
-# pgbench's own report goes to stderr
+# CPU time (ms) of the server's exited backends so far: the postmaster's
+# cutime + cstime (/proc/<postmaster>/stat), which grow when it reaps a
+# backend.  Brackets a pgbench run (its connections end with it); "nan"
+# where /proc is not readable.
+server_children_cpu_ms() {
+    local pm tck
+    if [ -z "${BENCH_POSTMASTER_PID:-}" ]; then
+        BENCH_POSTMASTER_PID="$(bval "SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1)" 2>/dev/null || true)"
+    fi
+    pm="$BENCH_POSTMASTER_PID"
+    tck="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+    if [ -n "$pm" ] && [ -r "/proc/$pm/stat" ]; then
+        # after "(comm) ", cutime and cstime (fields 16 and 17) are $14 and $15
+        sed 's/^.*) //' "/proc/$pm/stat" | awk -v t="$tck" '{ printf "%.0f\n", ($14 + $15) * 1000 / t }'
+    else
+        echo nan
+    fi
+}
+
+# run_pgbench SCRIPT [pgbench args...] -> "TPS TRANSACTIONS CPU_US": tps
+# (excluding connection time), transactions processed, and the CPU time the
+# run's backends spent per transaction in microseconds (with their start-up
+# and exit; "nan" if not measurable).  pgbench's own report goes to stderr.
 run_pgbench() {
-    local script="$1" out tps
+    local script="$1" out tps ntx cpu0 cpu1 cpu
     shift
+    cpu0="$(server_children_cpu_ms)"
     out="$("$PGBENCH_BIN" -n -M "$BENCH_PGBENCH_MODE" -f "$script" "$@" "$BENCH_DB" 2>&1)" ||
         { printf '%s\n' "$out" >&2; return 1; }
+    sleep 0.3   # let the postmaster reap the backends
+    cpu1="$(server_children_cpu_ms)"
     tps="$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time).*/\1/p' <<<"$out" | tail -n 1)"
     [ -n "$tps" ] || tps="$(sed -n 's/^tps = \([0-9.]*\) (excluding connections establishing).*/\1/p' <<<"$out" | tail -n 1)"
     [ -n "$tps" ] || { printf '%s\n' "$out" >&2; return 1; }
+    ntx="$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out" | tail -n 1)"
+    cpu="$(awk -v a="$cpu0" -v b="$cpu1" -v n="${ntx:-0}" 'BEGIN {
+        if (a == "nan" || b == "nan" || n == 0) print "nan"; else printf "%.2f\n", (b - a) * 1000 / n }')"
     grep -E '^(number of failed|latency average)' <<<"$out" | sed 's/^/      /' >&2 || true
-    echo "$tps"
+    printf '%.1f %s %s\n' "$tps" "${ntx:-0}" "$cpu"
+}
+
+# ratio_line LABEL CPU_RATIO WALL_RATIO [OP TARGET]: a summary line with
+# both ratios and, given a target, a verdict for each
+ratio_line() {
+    local label="$1" rc="$2" rw="$3" op="${4:-}" t="${5:-}"
+    if [ -n "$op" ]; then
+        summary "$(printf '  %-46s %7s %7s   %s %-5s  cpu: %s, wall: %s' "$label" "$rc" "$rw" "$op" "$t" \
+            "$(verdict "$rc" "$op" "$t")" "$(verdict "$rw" "$op" "$t")")"
+    else
+        summary "$(printf '  %-46s %7s %7s' "$label" "$rc" "$rw")"
+    fi
 }
