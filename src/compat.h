@@ -29,4 +29,7 @@
 #include "varatt.h"
 #endif
 
+/* numeric has +/-Infinity from 14 on (13 knows only NaN). */
+#define VC_NUMERIC_HAS_INFINITY (PG_VERSION_NUM >= 140000)
+
 #endif							/* VALUECHECK_COMPAT_H */
