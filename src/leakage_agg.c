@@ -33,6 +33,14 @@
  * +Infinity above every number above -Infinity.  The maximum cannot be
  * un-aggregated, so the inverse transition gives up (the window frame is
  * then recomputed) when the row leaving is, or ties with, the maximum.
+ *
+ * SQL's max() compares the quotients after numeric_div has rounded each to
+ * its own result scale (at least 16 significant digits, more when an
+ * operand has a larger dscale).  Rows whose rates agree to that precision
+ * are then ties in SQL, and the spec lets the result show any of their
+ * digit strings; this keeps the exactly largest, whose quotient is one of
+ * them.  (Only rates equal in their first 16 or more significant digits and
+ * divided at different scales can round in opposite order.)
  */
 #include "postgres.h"
 
