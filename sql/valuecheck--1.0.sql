@@ -65,7 +65,7 @@ BEGIN
        AND f.campaign IS NOT DISTINCT FROM NEW.campaign
        AND f.currency IS NOT DISTINCT FROM NEW.currency
        AND f.valid OPERATOR(pg_catalog.&&) NEW.valid
-       AND (TG_OP = 'INSERT' OR f.floor_id <> OLD.floor_id)
+       AND f.floor_id <> NEW.floor_id   -- a row never overlaps itself (Citus copies rows in)
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'value floor for product % (campaign %, currency %) overlaps floor % in time',
@@ -254,6 +254,7 @@ AS $$
 DECLARE
     kind      "char";
     parent    regclass;
+    child     regclass;
     args      text := '';
     col       record;
     coltype   regtype;
@@ -267,7 +268,7 @@ BEGIN
     END IF;
     SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
     IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', rel
+        RAISE EXCEPTION '"%" is not a table', (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Only plain and partitioned tables can be protected.';
     END IF;
@@ -296,9 +297,27 @@ BEGIN
        AND t.tgparentid = 0
      LIMIT 1;
     IF parent IS NOT NULL THEN
-        RAISE EXCEPTION 'table "%" is a partition of protected table "%"', rel, parent
+        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = rel),
+                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Change the protection of the partitioned table instead.';
+    END IF;
+
+    -- ... and a partition protected on its own would clash with the clone
+    SELECT t.tgrelid INTO child
+      FROM pg_partition_tree(rel) p
+      JOIN pg_trigger t ON t.tgrelid = p.relid
+     WHERE p.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
+                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
     END IF;
 
     FOR col IN
@@ -320,7 +339,8 @@ BEGIN
          WHERE a.attrelid = rel AND a.attname = col.colname
            AND a.attnum > 0 AND NOT a.attisdropped;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname, rel
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
+                    (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
                 USING ERRCODE = 'undefined_column',
                       DETAIL = format('It was given as the %s column.', col.role);
         END IF;
@@ -332,13 +352,14 @@ BEGIN
         IF col.role IN ('price', 'list_price', 'quantity')
            AND NOT basetype = ANY (numeric_types) THEN
             RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
-                    col.colname, rel, coltype, replace(col.role, '_', ' ')
+                    col.colname, (SELECT c.relname FROM pg_class c WHERE c.oid = rel),
+                    coltype, replace(col.role, '_', ' ')
                 USING ERRCODE = 'datatype_mismatch',
                       HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
         END IF;
         IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
             RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
-                    col.colname, rel, coltype
+                    col.colname, (SELECT c.relname FROM pg_class c WHERE c.oid = rel), coltype
                 USING ERRCODE = 'datatype_mismatch',
                       HINT = 'Use timestamp with time zone, timestamp or date.';
         END IF;
@@ -361,13 +382,30 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    parent regclass;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_trigger t
                     WHERE t.tgrelid = rel
                       AND t.tgname = 'valuecheck_enforce'
                       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
                       AND t.tgparentid = 0) THEN
-        RAISE EXCEPTION 'table "%" is not protected by valuecheck', rel
+        SELECT a.relid INTO parent
+          FROM pg_partition_ancestors(rel) a
+          JOIN pg_trigger t ON t.tgrelid = a.relid
+         WHERE a.relid <> rel
+           AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+           AND t.tgparentid = 0
+         LIMIT 1;
+        IF parent IS NOT NULL THEN
+            RAISE EXCEPTION 'table "%" is covered by the protection of its partitioned table "%"',
+                    (SELECT c.relname FROM pg_class c WHERE c.oid = rel),
+                    (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Unprotect the partitioned table instead.';
+        END IF;
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
             USING ERRCODE = 'undefined_object';
     END IF;
     EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
@@ -382,6 +420,274 @@ REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
 -- ---------------------------------------------------------------------------
 
 -- @@AGGREGATES@@ (section owned by the aggregates work; keep this marker)
+
+-- The transition state of all three aggregates: a real type (not internal)
+-- so that distributed planners (Citus) can ship partial states, with a
+-- versioned text form (v1:<aggregate> field=... ; see src/leakage_state.c)
+-- and a binary form.  Its input functions validate everything they read.
+CREATE TYPE valuecheck.leakage_state;
+
+CREATE FUNCTION valuecheck.leakage_state_in(cstring)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_state_out(valuecheck.leakage_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_state_recv(internal)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_state_send(valuecheck.leakage_state)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE valuecheck.leakage_state (
+    INPUT = valuecheck.leakage_state_in,
+    OUTPUT = valuecheck.leakage_state_out,
+    RECEIVE = valuecheck.leakage_state_recv,
+    SEND = valuecheck.leakage_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE valuecheck.leakage_state IS
+    'transition state of discount_leakage, floor_leakage and leakage (exact sums, counts, the largest discount)';
+
+CREATE TYPE valuecheck.leakage_summary AS (
+    lines             bigint,
+    units             numeric,
+    list_revenue      numeric,
+    net_revenue       numeric,
+    discount          numeric,
+    discount_rate     numeric,
+    discounted_lines  bigint,
+    max_discount_rate numeric,
+    below_floor_lines bigint,
+    floor_leakage     numeric
+);
+
+COMMENT ON TYPE valuecheck.leakage_summary IS
+    'result of valuecheck.leakage(): revenue, discount and below-floor leakage of a set of order lines';
+
+-- Support functions.  The transition and inverse transition functions are
+-- not strict (the state starts NULL; rows with a NULL required input are
+-- skipped inside), and update the state in place when called as aggregates.
+-- The inverse returns NULL where a row cannot be taken out exactly (the
+-- largest discount rate or the largest display scale leaving): PostgreSQL
+-- then recomputes the window frame.
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_final(valuecheck.leakage_state)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_final(valuecheck.leakage_state)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_final(valuecheck.leakage_state)
+RETURNS valuecheck.leakage_summary
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Adds two partial states (parallel query, Citus); not strict: a NULL
+-- first state takes a copy of the second.
+CREATE FUNCTION valuecheck.leakage_state_combine(valuecheck.leakage_state, valuecheck.leakage_state)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The aggregates.  Aggregates take no DEFAULT arguments: the shorter calls
+-- of SPEC section 5 are overloads (quantity 1, floor NULL).
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity numeric) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity numeric) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric) IS
+    'sum((list_price - price) * quantity), quantity 1';
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, numeric) IS
+    'sum((list_price - price) * quantity): revenue given away below list price';
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric) IS
+    'sum(floor - price) over lines below their floor, quantity 1';
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, numeric) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none)';
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric) IS
+    'discount leakage summary of order lines, quantity 1, no floor';
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric) IS
+    'discount leakage summary of order lines, no floor';
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage';
 
 -- ---------------------------------------------------------------------------
 -- Reports (SPEC section 5): leakage_report, audit
@@ -430,7 +736,8 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'table "%" is not protected by valuecheck', rel
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
             USING ERRCODE = 'undefined_object',
                   HINT = 'Protect it with valuecheck.protect() first.';
     END IF;
@@ -475,7 +782,8 @@ BEGIN
     END IF;
     e := valuecheck.mapping_expressions(rel);
     IF e.list_price IS NULL THEN
-        RAISE EXCEPTION 'table "%" has no list price mapping', rel
+        RAISE EXCEPTION 'table "%" has no list price mapping',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
     END IF;
@@ -486,20 +794,39 @@ BEGIN
                          '   AND %1$s IS NOT NULL',
                          e.ordered_at, since, until);
     END IF;
+    -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
+    -- the workers on Citus); the subtotals and the grand total are added up
+    -- from those summaries, which gives exactly what leakage() would give
+    -- over their lines (sums of exact sums; the rate is the SPEC's division).
     RETURN QUERY EXECUTE format(
-        'SELECT g.rep, g.campaign, (g.s).lines, (g.s).units, (g.s).list_revenue,'
-        '       (g.s).net_revenue, (g.s).discount, (g.s).discount_rate,'
-        '       (g.s).discounted_lines, (g.s).max_discount_rate,'
-        '       (g.s).below_floor_lines, (g.s).floor_leakage'
-        '  FROM (SELECT %1$s AS rep, %2$s AS campaign,'
-        '               GROUPING(%1$s) AS rep_rolled,'
-        '               GROUPING(%2$s) AS campaign_rolled,'
-        '               valuecheck.leakage(%3$s, %4$s, %5$s,'
-        '                   valuecheck.floor_for(%6$s,'
-        '                       COALESCE(%7$s, pg_catalog.now()), %2$s, %8$s, %3$s)) AS s'
-        '          FROM %9$s t%10$s'
-        '         GROUP BY ROLLUP (%1$s, %2$s)) g'
-        ' ORDER BY g.rep_rolled, g.rep COLLATE "C", g.campaign_rolled, g.campaign COLLATE "C"',
+        'WITH g AS MATERIALIZED ('
+        '  SELECT %1$s AS rep, %2$s AS campaign,'
+        '         valuecheck.leakage(%3$s, %4$s, %5$s,'
+        '             valuecheck.floor_for(%6$s, COALESCE(%7$s, pg_catalog.now()),'
+        '                                  %2$s, %8$s, %3$s)) AS s'
+        '    FROM %9$s t%10$s'
+        '   GROUP BY 1, 2)'
+        'SELECT r.rep, r.campaign, r.lines, r.units, r.list_revenue, r.net_revenue,'
+        '       r.discount,'
+        '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
+        '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
+        '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
+        '       r.floor_leakage'
+        '  FROM (SELECT g.rep, g.campaign,'
+        '               GROUPING(g.rep) AS rep_rolled,'
+        '               GROUPING(g.campaign) AS campaign_rolled,'
+        '               pg_catalog.sum((g.s).lines)::pg_catalog.int8 AS lines,'
+        '               pg_catalog.sum((g.s).units) AS units,'
+        '               pg_catalog.sum((g.s).list_revenue) AS list_revenue,'
+        '               pg_catalog.sum((g.s).net_revenue) AS net_revenue,'
+        '               pg_catalog.sum((g.s).discount) AS discount,'
+        '               pg_catalog.sum((g.s).discounted_lines)::pg_catalog.int8 AS discounted_lines,'
+        '               pg_catalog.max((g.s).max_discount_rate) AS max_discount_rate,'
+        '               pg_catalog.sum((g.s).below_floor_lines)::pg_catalog.int8 AS below_floor_lines,'
+        '               pg_catalog.sum((g.s).floor_leakage) AS floor_leakage'
+        '          FROM g'
+        '         GROUP BY ROLLUP (g.rep, g.campaign)) r'
+        ' ORDER BY r.rep_rolled, r.rep COLLATE "C", r.campaign_rolled, r.campaign COLLATE "C"',
         e.rep, e.campaign, e.list_price, e.price, e.quantity,
         e.product, e.ordered_at, e.currency, rel, filter);
 END
@@ -523,22 +850,26 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     e := valuecheck.mapping_expressions(rel);
+    -- The approvals are read once (a local table; on Citus the lines'
+    -- table may be distributed and is joined with this intermediate result).
     RETURN QUERY EXECUTE format(
+        'WITH a AS MATERIALIZED ('
+        '  SELECT a.approval_id, a.product, a.campaign, a.rep, a.min_price'
+        '    FROM valuecheck.approvals a WHERE a.revoked_at IS NULL)'
         'SELECT l.relation, l.row_id, l.product, l.campaign, l.rep, l.price,'
-        '       (l.f).floor, (l.f).floor_id, l.approval_id,'
-        '       EXISTS (SELECT 1 FROM valuecheck.approvals a'
-        '                WHERE a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
-        '                  AND a.revoked_at IS NULL'
-        '                  AND a.product OPERATOR(pg_catalog.=) l.product'
-        '                  AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
-        '                  AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
-        '                  AND a.min_price OPERATOR(pg_catalog.<=) l.price)'
+        '       (l.f).floor, (l.f).floor_id, l.approval_id, a.approval_id IS NOT NULL'
         '  FROM (SELECT t.tableoid::pg_catalog.regclass AS relation, t.ctid AS row_id,'
         '               %1$s AS product, %2$s AS campaign, %3$s AS rep, %4$s AS price,'
         '               valuecheck.parse_approval_id(%5$s) AS approval_id,'
         '               valuecheck.floor_detail(%1$s, COALESCE(%6$s, pg_catalog.now()),'
         '                                       %2$s, %7$s, %8$s) AS f'
         '          FROM %9$s t) l'
+        '  LEFT JOIN a'
+        '    ON a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
+        '   AND a.product OPERATOR(pg_catalog.=) l.product'
+        '   AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
+        '   AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
+        '   AND a.min_price OPERATOR(pg_catalog.<=) l.price'
         ' WHERE l.price OPERATOR(pg_catalog.<) (l.f).floor'
         ' ORDER BY l.relation::pg_catalog.oid, l.row_id',
         e.product, e.campaign, e.rep, e.price, e.approval, e.ordered_at,
