@@ -10,7 +10,8 @@
 #     spent (steadier on a shared machine: waiting for a CPU is not counted).
 #  2. single-row INSERT throughput with pgbench ($BENCH_CLIENTS clients,
 #     $BENCH_SECONDS s a run, $BENCH_PGBENCH_REPS interleaved runs) for a, b,
-#     c: tps, and the backends' CPU time per insert.
+#     c (and n, the no-op AFTER ROW trigger, when installed): tps, and the
+#     backends' CPU time per insert.
 set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
@@ -91,7 +92,9 @@ trap 'rm -rf "$WORK"' EXIT
 # one line at or above its floor per transaction: a random product (sku and
 # list price by the formulas of setup.sql), 80..100% of list, a campaign
 # now and then
-for k in a b c; do
+PKINDS=(a b c)
+if have_noop; then PKINDS+=(n); fi
+for k in "${PKINDS[@]}"; do
     cat > "$WORK/insert_$k.sql" <<EOF
 \\set p random(1, $BENCH_PRODUCTS)
 \\set f random(800, 1000)
@@ -111,7 +114,7 @@ done
 
 declare -A P PC
 for rep in $(seq 1 "$BENCH_PGBENCH_REPS"); do
-    for k in a b c; do
+    for k in "${PKINDS[@]}"; do
         bpsql -c "TRUNCATE bench_$k" -c "CHECKPOINT"
         say "  run $rep, ($k) $(variant_label "$k"):"
         res="$(run_pgbench "$WORK/insert_$k.sql" -c "$BENCH_CLIENTS" -j "$BENCH_CLIENTS" -T "$BENCH_SECONDS")"
@@ -121,18 +124,21 @@ for rep in $(seq 1 "$BENCH_PGBENCH_REPS"); do
         PC[$k]="${PC[$k]:-} $cpu"
     done
 done
-for k in a b c; do bpsql -c "TRUNCATE bench_$k"; done
+for k in "${PKINDS[@]}"; do bpsql -c "TRUNCATE bench_$k"; done
 
 declare -A PM PCM
-for k in a b c; do
+PM[n]=nan PCM[n]=nan
+for k in "${PKINDS[@]}"; do
     PM[$k]="$(median_of ${P[$k]})"
     PCM[$k]="$(median_of ${PC[$k]})"
 done
 summary ""
 summary "single-row INSERT, pgbench $BENCH_CLIENTS clients x ${BENCH_SECONDS}s, medians of $BENCH_PGBENCH_REPS runs:   tps   backend CPU us/insert"
-for k in a b c; do
+for k in "${PKINDS[@]}"; do
     summary "$(printf '  (%s) %-44s %10s %10s' "$k" "$(variant_label "$k")" "${PM[$k]}" "${PCM[$k]}")"
 done
 summary "$(printf '  %-46s %7s %7s' "ratios (time: wall = tps_a/tps_x)" "by CPU" "by wall")"
 ratio_line "INSERT b/a (valuecheck / unprotected)" "$(ratio "${PCM[b]}" "${PCM[a]}")" "$(ratio "${PM[a]}" "${PM[b]}")" '<=' 1.05
+ratio_line "INSERT b/n (valuecheck / no-op AFTER ROW)" "$(ratio "${PCM[b]}" "${PCM[n]}")" "$(ratio "${PM[n]}" "${PM[b]}")"
+ratio_line "INSERT n/a (no-op AFTER ROW / unprotected)" "$(ratio "${PCM[n]}" "${PCM[a]}")" "$(ratio "${PM[a]}" "${PM[n]}")"
 ratio_line "INSERT c/a (PL/pgSQL / unprotected)" "$(ratio "${PCM[c]}" "${PCM[a]}")" "$(ratio "${PM[a]}" "${PM[c]}")"
