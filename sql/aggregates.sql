@@ -11,7 +11,7 @@ SELECT p.oid::regprocedure AS aggregate, p.proparallel, a.aggkind,
        p.prorettype::regtype AS returns
   FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
  WHERE p.pronamespace = 'valuecheck'::regnamespace
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- their support functions: parallel safe and immutable
 SELECT count(*) AS not_safe
@@ -316,5 +316,109 @@ SELECT valuecheck.leakage_state_combine(valuecheck.discount_leakage_trans(NULL, 
                                         valuecheck.floor_leakage_trans(NULL, 1, 2));
 -- a state with no rows yet gives NULL
 SELECT valuecheck.leakage_final(valuecheck.leakage_trans(NULL, NULL, 1)) IS NULL AS empty;
+
+-- ---------------------------------------------------------------------------
+-- Integer quantities: the smallint / integer / bigint overloads read the
+-- quantity directly (no cast to numeric per row); results equal SQL's, where
+-- the integer is cast to numeric with display scale 0.
+-- ---------------------------------------------------------------------------
+CREATE TABLE lkt.ints (l numeric, p numeric, q2 smallint, q4 integer, q8 bigint,
+                       qn numeric, f numeric);
+INSERT INTO lkt.ints VALUES
+    (10.50, 9.25, 2, 2, 2, 2, 9.50),
+    (20, 21, 3, 3, 3, 3.0, 22),
+    (7.125, 7, NULL, NULL, NULL, NULL, 8),
+    (4, 3.5, -1, -1, -1, -1, NULL);
+-- each call form: the signature it resolves to (none is ambiguous) and its
+-- result over lkt.ints
+CREATE FUNCTION lkt.call(expr text, OUT resolves_to text, OUT result text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE TEMP VIEW lkt_call AS SELECT %s AS x FROM lkt.ints', expr);
+    SELECT string_agg(d.refobjid::regprocedure::text, ', ') INTO resolves_to
+      FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid
+      JOIN pg_proc f ON f.oid = d.refobjid
+     WHERE d.classid = 'pg_rewrite'::regclass AND w.ev_class = 'lkt_call'::regclass
+       AND d.refclassid = 'pg_proc'::regclass
+       AND f.pronamespace = 'valuecheck'::regnamespace;
+    EXECUTE 'SELECT x::text FROM lkt_call' INTO result;
+    DROP VIEW lkt_call;
+END
+$$;
+SELECT e AS call, (lkt.call(e)).*
+  FROM unnest(ARRAY[
+    'valuecheck.leakage(l, p)', 'valuecheck.leakage(l, p, 1)',
+    'valuecheck.leakage(l, p, NULL)', 'valuecheck.leakage(l, p, q2)',
+    'valuecheck.leakage(l, p, q4)', 'valuecheck.leakage(l, p, q8)',
+    'valuecheck.leakage(l, p, qn)', 'valuecheck.leakage(l, p, q2, f)',
+    'valuecheck.leakage(l, p, q4, f)', 'valuecheck.leakage(l, p, q8, f)',
+    'valuecheck.leakage(l, p, qn, f)', 'valuecheck.leakage(l, p, 1, NULL)',
+    'valuecheck.leakage(l, p, NULL, NULL)', 'valuecheck.leakage(l, p, q4, NULL)',
+    'valuecheck.discount_leakage(l, p)', 'valuecheck.discount_leakage(l, p, 1)',
+    'valuecheck.discount_leakage(l, p, NULL)', 'valuecheck.discount_leakage(l, p, q2)',
+    'valuecheck.discount_leakage(l, p, q4)', 'valuecheck.discount_leakage(l, p, q8)',
+    'valuecheck.discount_leakage(l, p, qn)', 'valuecheck.discount_leakage(1.5, 1, 2)',
+    'valuecheck.floor_leakage(p, f)', 'valuecheck.floor_leakage(p, f, 1)',
+    'valuecheck.floor_leakage(p, f, NULL)', 'valuecheck.floor_leakage(p, f, q2)',
+    'valuecheck.floor_leakage(p, f, q4)', 'valuecheck.floor_leakage(p, f, q8)',
+    'valuecheck.floor_leakage(p, f, qn)', 'valuecheck.floor_leakage(1, 2, 3)']) e;
+
+-- random lines (fixed seed) with integer quantities: mixed price scales,
+-- negative and zero quantities, NULLs, a few NaN / infinite / huge prices
+-- (numeric fallback), and bigint quantities beyond the fast path
+SELECT setseed(0.31);
+CREATE TABLE lkt.rndi AS
+SELECT i, i % 37 AS g, l, p, f, q::smallint AS q2, q::integer AS q4, q::bigint AS q8,
+       CASE WHEN i % 101 = 0 THEN 9223372036854775807 - i
+            WHEN i % 103 = 0 THEN -9223372036854775808 + i
+            WHEN i % 107 = 0 THEN 1000000000000000000
+            ELSE q END::bigint AS q8big
+  FROM (SELECT i,
+               CASE WHEN r[1] < 0.02 THEN NULL
+                    WHEN i % 499 = 0 THEN 'NaN'
+                    WHEN i % 503 = 0 THEN 1e30 + i
+                    ELSE round((r[2] * 5000)::numeric, (i / 11) % 5) END AS l,
+               CASE WHEN r[3] < 0.02 THEN NULL
+                    WHEN i % 509 = 0 THEN 'Infinity'
+                    ELSE round((r[2] * 5000)::numeric * (0.5 + r[4] * 0.6)::numeric, (i / 7) % 4) END AS p,
+               CASE WHEN r[5] < 0.03 THEN NULL
+                    WHEN r[5] < 0.10 THEN -(1 + i % 4)
+                    WHEN r[5] < 0.13 THEN 0
+                    ELSE 1 + (r[6] * 30)::int END AS q,
+               CASE WHEN r[7] < 0.25 THEN NULL
+                    WHEN i % 521 = 0 THEN 'NaN'
+                    ELSE round((r[2] * 5000)::numeric * (0.6 + r[8] * 0.3)::numeric, (i / 3) % 3) END AS f
+          FROM (SELECT i, ARRAY[random(), random(), random(), random(),
+                                random(), random(), random(), random()] AS r
+                  FROM generate_series(1, 15000) i) s) s;
+SELECT count(*) AS lines, count(*) FILTER (WHERE q4 IS NULL) AS null_qty,
+       count(*) FILTER (WHERE q4 <= 0) AS zero_or_negative,
+       count(*) FILTER (WHERE q8big > 1e15 OR q8big < -1e15) AS huge_bigint
+  FROM lkt.rndi;
+SELECT * FROM lkt.check_leakage('SELECT g, l, p, q2 AS q, f FROM lkt.rndi');
+SELECT * FROM lkt.check_leakage('SELECT g, l, p, q4 AS q, f FROM lkt.rndi');
+SELECT * FROM lkt.check_leakage('SELECT g, l, p, q8 AS q, f FROM lkt.rndi');
+SELECT * FROM lkt.check_leakage('SELECT g, l, p, q8big AS q, f FROM lkt.rndi');
+SELECT * FROM lkt.check_leakage('SELECT g, l, p, q4 AS q, f FROM lkt.rndi',
+                                'valuecheck.leakage(l, p, q)',
+                                'SELECT g, l, p, q4 AS q, NULL::numeric AS f FROM lkt.rndi');
+SELECT * FROM lkt.check_leakage('SELECT 0 AS g, l, p, q4 AS q, f FROM lkt.rndi WHERE l < 1e20 AND p < 1e20');
+SELECT * FROM lkt.check_small('SELECT g, l, p, q2 AS q, f FROM lkt.rndi');
+SELECT * FROM lkt.check_small('SELECT g, l, p, q4 AS q, f FROM lkt.rndi');
+SELECT * FROM lkt.check_small('SELECT g, l, p, q8big AS q, f FROM lkt.rndi');
+-- the same as with the quantity cast to numeric, as text
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE a::text IS DISTINCT FROM b::text) AS differ
+  FROM (SELECT g, valuecheck.leakage(l, p, q4, f) AS a,
+               valuecheck.leakage(l, p, q4::numeric, f) AS b
+          FROM lkt.rndi GROUP BY g) s;
+SELECT g, (valuecheck.leakage(l, p, q4, f)).* FROM lkt.rndi WHERE g IN (1, 2)
+ GROUP BY g ORDER BY g;
+-- the support functions of the integer overloads, called directly
+SELECT valuecheck.leakage_final(valuecheck.leakage_inv(valuecheck.leakage_trans(
+           valuecheck.leakage_trans(NULL, 10.00, 8.00, 2::smallint, 9), 12.00, 11.00, 1::bigint),
+           12.00, 11.00, 1::bigint)) AS after_inverse,
+       valuecheck.discount_leakage_final(valuecheck.discount_leakage_trans(
+           valuecheck.discount_leakage_trans(NULL, 2.5, 1, 3), 1, 0.5, 9223372036854775807::bigint)) AS huge;
 
 DROP SCHEMA lkt CASCADE;

@@ -9,7 +9,10 @@ SELECT i, 'rep' || (i % 7) AS rep, 'c' || (i % 3) AS campaign,
        round((10 + r1 * 990)::numeric, 2) AS l,
        round((10 + r1 * 990)::numeric * (0.6 + r2 * 0.5)::numeric, 2) AS p,
        (1 + (r3 * 9)::int)::numeric AS q,
-       CASE WHEN i % 4 = 0 THEN NULL ELSE round((10 + r1 * 990)::numeric * 0.8, 2) END AS f
+       CASE WHEN i % 4 = 0 THEN NULL ELSE round((10 + r1 * 990)::numeric * 0.8, 2) END AS f,
+       (1 + (r3 * 9)::int) AS qi,
+       CASE WHEN i % 5003 = 0 THEN 2000000000000000000 ELSE 1 + (r3 * 9)::int END::bigint AS q8,
+       (1 + (r3 * 9)::int)::smallint AS q2
   FROM (SELECT i, random() AS r1, random() AS r2, random() AS r3
           FROM generate_series(1, 100000) i) s;
 -- values for the fallback paths and the special counts, in several workers' pages
@@ -31,7 +34,19 @@ CREATE VIEW lkp.results (k, v) AS
     UNION ALL
     SELECT 'by rep ' || rep, valuecheck.discount_leakage(l, p, q)::text || ' ' ||
            valuecheck.floor_leakage(p, f)::text || ' ' || valuecheck.leakage(l, p)::text
-      FROM lkp.lines GROUP BY rep;
+      FROM lkp.lines GROUP BY rep
+    UNION ALL
+    -- the integer-quantity overloads
+    SELECT 'int ' || rep || '/' || campaign, valuecheck.leakage(l, p, qi, f)::text || ' ' ||
+           valuecheck.discount_leakage(l, p, qi)::text || ' ' ||
+           valuecheck.floor_leakage(p, f, q2)::text || ' ' ||
+           valuecheck.leakage(l, p, q8, f)::text
+      FROM lkp.lines GROUP BY rep, campaign
+    UNION ALL
+    SELECT 'int total', valuecheck.leakage(l, p, qi, f)::text || ' ' ||
+           valuecheck.leakage(l, p, q2)::text || ' ' ||
+           valuecheck.discount_leakage(l, p, q8)::text
+      FROM lkp.lines;
 
 SET max_parallel_workers_per_gather = 0;
 CREATE TABLE lkp.serial AS SELECT * FROM lkp.results;
@@ -75,7 +90,11 @@ SELECT count(*) AS results,
        count(*) FILTER (WHERE s.v IS DISTINCT FROM p.v) AS differ,
        count(*) FILTER (WHERE s.v IS NULL) AS null_results
   FROM lkp.serial s FULL JOIN lkp.parallel p USING (k);
-SELECT k, v FROM lkp.parallel WHERE k LIKE 'all%' ORDER BY k;
+SELECT k, v FROM lkp.parallel WHERE k LIKE 'all%' OR k = 'int total' ORDER BY k;
+-- the integer overloads aggregate partially too
+SELECT lkp.plan_has('SELECT rep, campaign, valuecheck.leakage(l, p, qi, f), valuecheck.discount_leakage(l, p, qi)
+                       FROM lkp.lines GROUP BY rep, campaign',
+                    '%Partial%Aggregate%') AS int_grouped_partial;
 
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;

@@ -42,7 +42,7 @@ $$;
 
 -- the reference of one frame, from SQL window aggregates (FILTER in window
 -- aggregates is allowed; max has no inverse, so PostgreSQL recomputes it)
-CREATE FUNCTION lkw.check(frame text, part text DEFAULT '')
+CREATE FUNCTION lkw.check(frame text, part text DEFAULT '', tbl text DEFAULT 'lkw.rows')
 RETURNS TABLE (rows_checked bigint, leakage_bad bigint, rate_bad bigint,
                discount_bad bigint, floor_bad bigint, leakage2_bad bigint,
                non_null bigint)
@@ -72,8 +72,8 @@ BEGIN
                count(*) FILTER (WHERE p IS NOT NULL AND q IS NOT NULL) OVER w AS fn,
                sum((f - p) * q) FILTER (WHERE p < f) OVER w AS fs
           FROM (SELECT *, l IS NOT NULL AND p IS NOT NULL AND q IS NOT NULL AS ok
-                  FROM lkw.rows) r
-        WINDOW w AS (%s ORDER BY i %s)),
+                  FROM %3$s) r
+        WINDOW w AS (%1$s ORDER BY i %2$s)),
     ref AS (
         SELECT w.*,
                CASE WHEN n > 0 THEN ROW(n, units, lr, nr, lr - nr,
@@ -92,7 +92,7 @@ BEGIN
            count(*) FILTER (WHERE mine_f::text IS DISTINCT FROM ref_f::text OR mine_f IS DISTINCT FROM ref_f),
            count(*) FILTER (WHERE lkw.text_but_rate(mine2) IS DISTINCT FROM lkw.text_but_rate(ref2)),
            count(mine)
-      FROM ref $q$, part, frame);
+      FROM ref $q$, part, frame, tbl);
 END
 $$;
 
@@ -105,6 +105,19 @@ SELECT * FROM lkw.check('ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW');
 SELECT * FROM lkw.check('ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING');
 SELECT * FROM lkw.check('RANGE BETWEEN 5 PRECEDING AND 5 FOLLOWING');
 SELECT * FROM lkw.check('ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING EXCLUDE CURRENT ROW');
+
+-- integer quantities (the smallint / integer / bigint overloads, moving
+-- mode too); NULL where the numeric quantity is NULL
+CREATE TABLE lkw.rows_int AS
+SELECT i, part, l, p, CASE WHEN q IS NOT NULL THEN (i % 13) - 3 END AS q, f FROM lkw.rows;
+CREATE TABLE lkw.rows_int2 AS SELECT i, part, l, p, q::smallint AS q, f FROM lkw.rows_int;
+CREATE TABLE lkw.rows_int8 AS
+SELECT i, part, l, p, (q::bigint * CASE WHEN i % 97 = 0 THEN 1000000000000000000 ELSE 1 END) AS q, f
+  FROM lkw.rows_int;
+SELECT * FROM lkw.check('ROWS BETWEEN 3 PRECEDING AND CURRENT ROW', '', 'lkw.rows_int');
+SELECT * FROM lkw.check('ROWS BETWEEN 20 PRECEDING AND 2 FOLLOWING', 'PARTITION BY part', 'lkw.rows_int');
+SELECT * FROM lkw.check('ROWS BETWEEN 5 PRECEDING AND CURRENT ROW', '', 'lkw.rows_int2');
+SELECT * FROM lkw.check('ROWS BETWEEN 5 PRECEDING AND CURRENT ROW', '', 'lkw.rows_int8');
 
 -- the ties above: rows 500 and 800 both have a rate that rounds to exactly
 -- 1, with 20 and 21 decimals

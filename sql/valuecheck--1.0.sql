@@ -689,6 +689,337 @@ COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric) IS
 COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric, numeric) IS
     'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage';
 
+-- Integer-quantity overloads: a smallint, integer or bigint quantity is read
+-- directly by the C functions (SQL would otherwise cast every quantity to
+-- numeric before the call); the result is the same as with the quantity cast
+-- to numeric (display scale 0).  All three integer types have an overload,
+-- so that no call with a smallint column is ambiguous.  Same state type,
+-- combine and final functions as the numeric signatures.
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity smallint) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity integer) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity bigint) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity smallint) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity integer) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity bigint) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, smallint) IS
+    'sum((list_price - price) * quantity): revenue given away below list price (smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, smallint) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none; smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint) IS
+    'discount leakage summary of order lines, no floor (smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, integer) IS
+    'sum((list_price - price) * quantity): revenue given away below list price (integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, integer) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none; integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer) IS
+    'discount leakage summary of order lines, no floor (integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, bigint) IS
+    'sum((list_price - price) * quantity): revenue given away below list price (bigint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, bigint) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none; bigint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint) IS
+    'discount leakage summary of order lines, no floor (bigint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (bigint quantity)';
+
 -- ---------------------------------------------------------------------------
 -- Reports (SPEC section 5): leakage_report, audit
 -- ---------------------------------------------------------------------------

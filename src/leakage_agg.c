@@ -53,14 +53,8 @@
 
 #include "leakage.h"
 
-PG_FUNCTION_INFO_V1(valuecheck_discount_leakage_trans);
-PG_FUNCTION_INFO_V1(valuecheck_discount_leakage_inv);
 PG_FUNCTION_INFO_V1(valuecheck_discount_leakage_final);
-PG_FUNCTION_INFO_V1(valuecheck_floor_leakage_trans);
-PG_FUNCTION_INFO_V1(valuecheck_floor_leakage_inv);
 PG_FUNCTION_INFO_V1(valuecheck_floor_leakage_final);
-PG_FUNCTION_INFO_V1(valuecheck_leakage_trans);
-PG_FUNCTION_INFO_V1(valuecheck_leakage_inv);
 PG_FUNCTION_INFO_V1(valuecheck_leakage_final);
 PG_FUNCTION_INFO_V1(valuecheck_leakage_state_combine);
 
@@ -1277,28 +1271,95 @@ lk_diff_times(const LkNum *a, const LkNum *b, const LkNum *q, LkVal *out)
 
 static const LkNum lk_one_num = {LK_FINITE, true, 0, 1};
 
+/*
+ * The quantity (argument 3 of the support functions), as the SQL signature
+ * passes it: absent (quantity 1), numeric, or an integer of the smallint /
+ * integer / bigint overloads, read directly (no int-to-numeric cast per
+ * row).  Every path below takes the quantity either decoded (lk_qty_parse:
+ * a mantissa and a display scale, 0 for an integer, as SQL's cast to
+ * numeric gives it) or, on the slow path, as a Numeric (lk_qty_numeric).
+ * The entry points pass a constant, so each variant is compiled apart.
+ */
+typedef enum LkQtyKind
+{
+	LK_QTY_ONE = 0,
+	LK_QTY_NUMERIC,
+	LK_QTY_INT2,
+	LK_QTY_INT4,
+	LK_QTY_INT8
+} LkQtyKind;
+
+static pg_attribute_always_inline int64
+lk_qty_int(FunctionCallInfo fcinfo, int qk)
+{
+	switch (qk)
+	{
+		case LK_QTY_INT2:
+			return PG_GETARG_INT16(3);
+		case LK_QTY_INT4:
+			return PG_GETARG_INT32(3);
+		default:
+			return PG_GETARG_INT64(3);
+	}
+}
+
+static pg_attribute_always_inline void
+lk_qty_parse(FunctionCallInfo fcinfo, int qk, LkNum *q)
+{
+	int64		v;
+
+	switch (qk)
+	{
+		case LK_QTY_ONE:
+			*q = lk_one_num;
+			return;
+		case LK_QTY_NUMERIC:
+			lk_parse(PG_GETARG_DATUM(3), q);
+			return;
+		default:
+			v = lk_qty_int(fcinfo, qk);
+			q->special = LK_FINITE;
+			q->d = 0;
+			q->m = v;
+			/* always for smallint and integer; a huge bigint takes the slow path */
+			q->fits = (qk != LK_QTY_INT8) || (v <= LK_MANT_MAX && v >= -LK_MANT_MAX);
+			return;
+	}
+}
+
+/* the quantity as a Numeric (slow path): an integer as SQL casts it, dscale 0 */
+static Numeric
+lk_qty_numeric(FunctionCallInfo fcinfo, int qk)
+{
+	switch (qk)
+	{
+		case LK_QTY_ONE:
+			return lk_num_int(1);
+		case LK_QTY_NUMERIC:
+			return PG_GETARG_NUMERIC(3);
+		default:
+			return lk_num_int(lk_qty_int(fcinfo, qk));
+	}
+}
+
 /* discount_leakage(list_price, price [, quantity]) */
 static bool
-lk_row_discount(FunctionCallInfo fcinfo, LkRow *row)
+lk_row_discount(FunctionCallInfo fcinfo, int qk, LkRow *row)
 {
-	int			nargs = PG_NARGS();
 	LkNum		l,
 				p,
 				q;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (nargs > 3 && PG_ARGISNULL(3)))
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (qk != LK_QTY_ONE && PG_ARGISNULL(3)))
 		return false;
 	lk_row_init(row);
 	lk_parse(PG_GETARG_DATUM(1), &l);
 	lk_parse(PG_GETARG_DATUM(2), &p);
-	if (nargs > 3)
-		lk_parse(PG_GETARG_DATUM(3), &q);
-	else
-		q = lk_one_num;
+	lk_qty_parse(fcinfo, qk, &q);
 	if (!(l.fits && p.fits && q.fits &&
 		  lk_diff_times(&l, &p, &q, &row->vals[LK_DISC])))
 	{
-		Numeric		nq = nargs > 3 ? PG_GETARG_NUMERIC(3) : lk_num_int(1);
+		Numeric		nq = lk_qty_numeric(fcinfo, qk);
 
 		lk_val_numeric(&row->vals[LK_DISC],
 					   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(1),
@@ -1309,24 +1370,20 @@ lk_row_discount(FunctionCallInfo fcinfo, LkRow *row)
 
 /* floor_leakage(price, floor [, quantity]) */
 static bool
-lk_row_floor(FunctionCallInfo fcinfo, LkRow *row)
+lk_row_floor(FunctionCallInfo fcinfo, int qk, LkRow *row)
 {
-	int			nargs = PG_NARGS();
 	LkNum		p,
 				f,
 				q;
 
-	if (PG_ARGISNULL(1) || (nargs > 3 && PG_ARGISNULL(3)))
+	if (PG_ARGISNULL(1) || (qk != LK_QTY_ONE && PG_ARGISNULL(3)))
 		return false;
 	lk_row_init(row);
 	if (PG_ARGISNULL(2))
 		return true;			/* no floor: counted, not below */
 	lk_parse(PG_GETARG_DATUM(1), &p);
 	lk_parse(PG_GETARG_DATUM(2), &f);
-	if (nargs > 3)
-		lk_parse(PG_GETARG_DATUM(3), &q);
-	else
-		q = lk_one_num;
+	lk_qty_parse(fcinfo, qk, &q);
 	if (p.fits && f.fits && q.fits)
 	{
 		if (lk_cmp_num(&p, &f) >= 0)
@@ -1343,16 +1400,16 @@ lk_row_floor(FunctionCallInfo fcinfo, LkRow *row)
 	}
 	lk_val_numeric(&row->vals[LK_FLOORSUM],
 				   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(2), PG_GETARG_NUMERIC(1)),
-							  nargs > 3 ? PG_GETARG_NUMERIC(3) : lk_num_int(1)));
+							  lk_qty_numeric(fcinfo, qk)));
 	return true;
 }
 
 /* leakage(list_price, price [, quantity [, floor]]) */
 static bool
-lk_row_leakage(FunctionCallInfo fcinfo, LkRow *row)
+lk_row_leakage(FunctionCallInfo fcinfo, int qk, LkRow *row)
 {
 	int			nargs = PG_NARGS();
-	bool		has_q = nargs > 3;
+	bool		has_q = qk != LK_QTY_ONE;
 	bool		has_f = nargs > 4 && !PG_ARGISNULL(4);
 	LkNum		l,
 				p,
@@ -1364,10 +1421,7 @@ lk_row_leakage(FunctionCallInfo fcinfo, LkRow *row)
 	lk_row_init(row);
 	lk_parse(PG_GETARG_DATUM(1), &l);
 	lk_parse(PG_GETARG_DATUM(2), &p);
-	if (has_q)
-		lk_parse(PG_GETARG_DATUM(3), &q);
-	else
-		q = lk_one_num;
+	lk_qty_parse(fcinfo, qk, &q);
 	if (has_f)
 		lk_parse(PG_GETARG_DATUM(4), &f);
 	else
@@ -1394,14 +1448,14 @@ lk_row_leakage(FunctionCallInfo fcinfo, LkRow *row)
 				lk_val_numeric(&row->vals[LK_FLOORSUM],
 							   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(4),
 													 PG_GETARG_NUMERIC(2)),
-										  has_q ? PG_GETARG_NUMERIC(3) : lk_num_int(1)));
+										  lk_qty_numeric(fcinfo, qk)));
 		}
 	}
 	else
 	{
 		Numeric		nl = PG_GETARG_NUMERIC(1);
 		Numeric		np = PG_GETARG_NUMERIC(2);
-		Numeric		nq = has_q ? PG_GETARG_NUMERIC(3) : lk_num_int(1);
+		Numeric		nq = lk_qty_numeric(fcinfo, qk);
 
 		lk_val_numeric(&row->vals[LK_UNITS], nq);
 		lk_val_numeric(&row->vals[LK_LIST], lk_num_mul(nl, nq));
@@ -1579,9 +1633,9 @@ lk_hot_rate(LkWork *w, const LkNum *l, const LkNum *p)
 }
 
 static pg_attribute_always_inline bool
-lk_hot_discount(FunctionCallInfo fcinfo, LkWork *w)
+lk_hot_discount(FunctionCallInfo fcinfo, int qk, LkWork *w)
 {
-	bool		has_q = PG_NARGS() > 3;
+	bool		has_q = qk != LK_QTY_ONE;
 	LkNum		l,
 				p,
 				q;
@@ -1591,10 +1645,7 @@ lk_hot_discount(FunctionCallInfo fcinfo, LkWork *w)
 		return false;
 	lk_parse(PG_GETARG_DATUM(1), &l);
 	lk_parse(PG_GETARG_DATUM(2), &p);
-	if (has_q)
-		lk_parse(PG_GETARG_DATUM(3), &q);
-	else
-		q = lk_one_num;
+	lk_qty_parse(fcinfo, qk, &q);
 	if (!(l.fits && p.fits && q.fits && lk_diff_times(&l, &p, &q, &v)))
 		return false;
 	w->st->lines++;
@@ -1603,9 +1654,9 @@ lk_hot_discount(FunctionCallInfo fcinfo, LkWork *w)
 }
 
 static pg_attribute_always_inline bool
-lk_hot_floor(FunctionCallInfo fcinfo, LkWork *w)
+lk_hot_floor(FunctionCallInfo fcinfo, int qk, LkWork *w)
 {
-	bool		has_q = PG_NARGS() > 3;
+	bool		has_q = qk != LK_QTY_ONE;
 	LkNum		p,
 				f,
 				q;
@@ -1615,10 +1666,7 @@ lk_hot_floor(FunctionCallInfo fcinfo, LkWork *w)
 		return false;
 	lk_parse(PG_GETARG_DATUM(1), &p);
 	lk_parse(PG_GETARG_DATUM(2), &f);
-	if (has_q)
-		lk_parse(PG_GETARG_DATUM(3), &q);
-	else
-		q = lk_one_num;
+	lk_qty_parse(fcinfo, qk, &q);
 	if (!(p.fits && f.fits && q.fits))
 		return false;
 	if (lk_cmp_num(&p, &f) >= 0)
@@ -1635,10 +1683,10 @@ lk_hot_floor(FunctionCallInfo fcinfo, LkWork *w)
 }
 
 static pg_attribute_always_inline bool
-lk_hot_leakage(FunctionCallInfo fcinfo, LkWork *w)
+lk_hot_leakage(FunctionCallInfo fcinfo, int qk, LkWork *w)
 {
 	int			nargs = PG_NARGS();
-	bool		has_q = nargs > 3;
+	bool		has_q = qk != LK_QTY_ONE;
 	bool		has_f = nargs > 4 && !PG_ARGISNULL(4);
 	LkState    *st = w->st;
 	LkNum		l,
@@ -1652,10 +1700,7 @@ lk_hot_leakage(FunctionCallInfo fcinfo, LkWork *w)
 		return false;
 	lk_parse(PG_GETARG_DATUM(1), &l);
 	lk_parse(PG_GETARG_DATUM(2), &p);
-	if (has_q)
-		lk_parse(PG_GETARG_DATUM(3), &q);
-	else
-		q = lk_one_num;
+	lk_qty_parse(fcinfo, qk, &q);
 	if (!(l.fits && p.fits && q.fits))
 		return false;
 	if (has_f)
@@ -1697,7 +1742,7 @@ lk_hot_leakage(FunctionCallInfo fcinfo, LkWork *w)
  * ----------------------------------------------------------------------
  */
 static pg_noinline Datum
-lk_transition(FunctionCallInfo fcinfo, int kind, bool inverse)
+lk_transition(FunctionCallInfo fcinfo, int kind, int qk, bool inverse)
 {
 	LkState    *st;
 	LkRow		row;
@@ -1717,13 +1762,13 @@ lk_transition(FunctionCallInfo fcinfo, int kind, bool inverse)
 	switch (kind)
 	{
 		case LK_DISCOUNT:
-			use = lk_row_discount(fcinfo, &row);
+			use = lk_row_discount(fcinfo, qk, &row);
 			break;
 		case LK_FLOOR:
-			use = lk_row_floor(fcinfo, &row);
+			use = lk_row_floor(fcinfo, qk, &row);
 			break;
 		default:
-			use = lk_row_leakage(fcinfo, &row);
+			use = lk_row_leakage(fcinfo, qk, &row);
 			break;
 	}
 	if (!use)
@@ -1756,68 +1801,81 @@ lk_hot_state(FunctionCallInfo fcinfo, int kind)
 	return st;
 }
 
-Datum
-valuecheck_discount_leakage_trans(PG_FUNCTION_ARGS)
+/*
+ * The forward transition: the hot path in place when it can, else the
+ * general one.  kind and qk are constants at every call, so each entry point
+ * gets its own specialized copy.
+ */
+static pg_attribute_always_inline Datum
+lk_forward(FunctionCallInfo fcinfo, int kind, int qk)
 {
-	LkState    *st = lk_hot_state(fcinfo, LK_DISCOUNT);
+	LkState    *st = lk_hot_state(fcinfo, kind);
 	LkWork		w;
+	bool		done;
 
 	if (likely(st != NULL))
 	{
 		lk_work_begin(&w, st);
-		if (lk_hot_discount(fcinfo, &w))
+		switch (kind)
+		{
+			case LK_DISCOUNT:
+				done = lk_hot_discount(fcinfo, qk, &w);
+				break;
+			case LK_FLOOR:
+				done = lk_hot_floor(fcinfo, qk, &w);
+				break;
+			default:
+				done = lk_hot_leakage(fcinfo, qk, &w);
+				break;
+		}
+		if (likely(done))
 			PG_RETURN_POINTER(lk_work_finish(&w));
 	}
-	return lk_transition(fcinfo, LK_DISCOUNT, false);
+	return lk_transition(fcinfo, kind, qk, false);
 }
 
-Datum
-valuecheck_discount_leakage_inv(PG_FUNCTION_ARGS)
-{
-	return lk_transition(fcinfo, LK_DISCOUNT, true);
+/*
+ * The SQL-callable transition and inverse transition functions: numeric
+ * quantity (or none: the shorter signatures share the function), and the
+ * smallint / integer / bigint quantity overloads.
+ */
+#define LK_ENTRY_POINTS(name, kind) \
+PG_FUNCTION_INFO_V1(valuecheck_##name##_trans); \
+Datum \
+valuecheck_##name##_trans(PG_FUNCTION_ARGS) \
+{ \
+	if (PG_NARGS() > 3) \
+		return lk_forward(fcinfo, kind, LK_QTY_NUMERIC); \
+	return lk_forward(fcinfo, kind, LK_QTY_ONE); \
+} \
+PG_FUNCTION_INFO_V1(valuecheck_##name##_inv); \
+Datum \
+valuecheck_##name##_inv(PG_FUNCTION_ARGS) \
+{ \
+	return lk_transition(fcinfo, kind, \
+						 PG_NARGS() > 3 ? LK_QTY_NUMERIC : LK_QTY_ONE, true); \
+} \
+LK_INT_ENTRY_POINTS(name, kind, int2, LK_QTY_INT2) \
+LK_INT_ENTRY_POINTS(name, kind, int4, LK_QTY_INT4) \
+LK_INT_ENTRY_POINTS(name, kind, int8, LK_QTY_INT8)
+
+#define LK_INT_ENTRY_POINTS(name, kind, type, qk) \
+PG_FUNCTION_INFO_V1(valuecheck_##name##_trans_##type); \
+Datum \
+valuecheck_##name##_trans_##type(PG_FUNCTION_ARGS) \
+{ \
+	return lk_forward(fcinfo, kind, qk); \
+} \
+PG_FUNCTION_INFO_V1(valuecheck_##name##_inv_##type); \
+Datum \
+valuecheck_##name##_inv_##type(PG_FUNCTION_ARGS) \
+{ \
+	return lk_transition(fcinfo, kind, qk, true); \
 }
 
-Datum
-valuecheck_floor_leakage_trans(PG_FUNCTION_ARGS)
-{
-	LkState    *st = lk_hot_state(fcinfo, LK_FLOOR);
-	LkWork		w;
-
-	if (likely(st != NULL))
-	{
-		lk_work_begin(&w, st);
-		if (lk_hot_floor(fcinfo, &w))
-			PG_RETURN_POINTER(lk_work_finish(&w));
-	}
-	return lk_transition(fcinfo, LK_FLOOR, false);
-}
-
-Datum
-valuecheck_floor_leakage_inv(PG_FUNCTION_ARGS)
-{
-	return lk_transition(fcinfo, LK_FLOOR, true);
-}
-
-Datum
-valuecheck_leakage_trans(PG_FUNCTION_ARGS)
-{
-	LkState    *st = lk_hot_state(fcinfo, LK_LEAKAGE);
-	LkWork		w;
-
-	if (likely(st != NULL))
-	{
-		lk_work_begin(&w, st);
-		if (lk_hot_leakage(fcinfo, &w))
-			PG_RETURN_POINTER(lk_work_finish(&w));
-	}
-	return lk_transition(fcinfo, LK_LEAKAGE, false);
-}
-
-Datum
-valuecheck_leakage_inv(PG_FUNCTION_ARGS)
-{
-	return lk_transition(fcinfo, LK_LEAKAGE, true);
-}
+LK_ENTRY_POINTS(discount_leakage, LK_DISCOUNT)
+LK_ENTRY_POINTS(floor_leakage, LK_FLOOR)
+LK_ENTRY_POINTS(leakage, LK_LEAKAGE)
 
 /* ----------------------------------------------------------------------
  * Combine: adds the second state into the first (in place as an
