@@ -272,9 +272,9 @@ lk_raw_numeric(Numeric n, LkRaw *r)
 	return lk_raw_bytes(VARDATA(n), VARSIZE(n) - VARHDRSZ, r);
 }
 
-/* The fast-path reading of an input: no palloc unless it is toasted. */
-static pg_attribute_always_inline void
-lk_parse(Datum datum, LkNum *out)
+/* The general reading of an input: no palloc unless it is toasted. */
+static pg_noinline void
+lk_parse_general(Datum datum, LkNum *out)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(datum);
 	LkRaw		r;
@@ -342,6 +342,100 @@ lk_parse(Datum datum, LkNum *out)
 		return;
 	out->m = r.neg ? -a : a;
 	out->fits = true;
+}
+
+/* digit i (base 10000) of a short-format numeric's data, maybe unaligned */
+#define LK_DIGIT(dg, i) \
+	((int64) ({ int16 d_; memcpy(&d_, (dg) + 2 * (i), sizeof(int16)); d_; }))
+
+/*
+ * The fast-path reading of an input.  The common case, a numeric read from
+ * a heap tuple (1-byte varlena header) in numeric's short format with at
+ * most LK_MAX_GROUPS digits, is decoded here with the digit loop unrolled;
+ * everything else goes to lk_parse_general(), which gives the same result
+ * for these.
+ */
+static pg_attribute_always_inline void
+lk_parse(Datum datum, LkNum *out)
+{
+	const uint8 *v = (const uint8 *) DatumGetPointer(datum);
+
+	if (likely(VARATT_IS_1B(v) && !VARATT_IS_1B_E(v)))
+	{
+		int			len = VARSIZE_1B(v) - VARHDRSZ_SHORT;
+		uint16		h;
+
+		if (likely(len >= (int) sizeof(uint16) &&
+				   len <= (int) (sizeof(uint16) * (1 + LK_MAX_GROUPS))))
+		{
+			memcpy(&h, v + VARHDRSZ_SHORT, sizeof(uint16));
+			if (likely((h & LK_NUM_FLAG_MASK) == LK_NUM_SHORT))
+			{
+				const uint8 *dg = v + VARHDRSZ_SHORT + sizeof(uint16);
+				int			nd = (len - (int) sizeof(uint16)) >> 1;
+				int			dscale = (h & LK_SHORT_DSCALE_MASK) >> LK_SHORT_DSCALE_SHIFT;
+				int			weight = ((h & LK_SHORT_WEIGHT_SIGN) ? ~LK_SHORT_WEIGHT_MASK : 0) |
+					(h & LK_SHORT_WEIGHT_MASK);
+				int64		a;
+				int			e;
+				bool		ok = true;
+
+				switch (nd)
+				{
+					case 0:
+						a = 0;
+						break;
+					case 1:
+						a = LK_DIGIT(dg, 0);
+						break;
+					case 2:
+						a = LK_DIGIT(dg, 0) * 10000 + LK_DIGIT(dg, 1);
+						break;
+					case 3:
+						a = (LK_DIGIT(dg, 0) * 10000 + LK_DIGIT(dg, 1)) * 10000 +
+							LK_DIGIT(dg, 2);
+						break;
+#if LK_MAX_GROUPS >= 4
+					case 4:
+						a = ((LK_DIGIT(dg, 0) * 10000 + LK_DIGIT(dg, 1)) * 10000 +
+							 LK_DIGIT(dg, 2)) * 10000 + LK_DIGIT(dg, 3);
+						break;
+#endif
+					default:
+						a = 0;
+						ok = false;
+				}
+				/* a is the value times 10000^(nd - 1 - weight): bring it to 10^dscale */
+				e = dscale - 4 * (nd - 1 - weight);
+				if (nd == 0)
+					;
+				else if (e >= 0)
+				{
+					if (e <= LK_MANT_DIGITS && a <= lk_mant_lim[e])
+						a *= lk_p10_64[e];
+					else
+						ok = false;
+				}
+				else if (e == -2)
+					a /= 100;	/* exact: the digits beyond dscale are zeros */
+				else if (e == -1)
+					a /= 10;
+				else if (e == -3)
+					a /= 1000;
+				else
+					ok = false;
+				if (likely(ok && dscale <= LK_MANT_DIGITS && a <= LK_MANT_MAX))
+				{
+					out->special = LK_FINITE;
+					out->fits = true;
+					out->d = dscale;
+					out->m = (h & LK_SHORT_SIGN_MASK) ? -a : a;
+					return;
+				}
+			}
+		}
+	}
+	lk_parse_general(datum, out);
 }
 
 /*
@@ -836,7 +930,9 @@ lk_add_acc(LkWork *w, int idx, lk_acc v, int d)
 	{
 		lk_acc		r = s->fast + v;
 
-		if (likely(r < LK_ACC_LIMIT && r > -LK_ACC_LIMIT))
+		/* -LK_ACC_LIMIT < r < LK_ACC_LIMIT, in one unsigned comparison */
+		if (likely((lk_uacc) r + (lk_uacc) (LK_ACC_LIMIT - 1) <
+				   (lk_uacc) (LK_ACC_LIMIT - 1) * 2 + 1))
 		{
 			s->fast = r;
 			return;
@@ -1828,8 +1924,9 @@ lk_forward(FunctionCallInfo fcinfo, int kind, int qk)
 				done = lk_hot_leakage(fcinfo, qk, &w);
 				break;
 		}
+		/* the hot path changes only the fixed part: the state stays in place */
 		if (likely(done))
-			PG_RETURN_POINTER(lk_work_finish(&w));
+			PG_RETURN_POINTER(likely(!w.dirty) ? w.st : lk_work_finish(&w));
 	}
 	return lk_transition(fcinfo, kind, qk, false);
 }
