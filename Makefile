@@ -31,3 +31,6 @@ demo:
 	bash test/run.sh demo
 bench:
 	bash test/run.sh bench
+
+# PGXS tracks no header dependencies: rebuild every object when one changes.
+$(OBJS): $(wildcard src/*.h)

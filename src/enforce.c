@@ -39,8 +39,10 @@ typedef struct Line
 {
 	const char *product;		/* NULL if the product is NULL */
 	int			product_len;
-	char	   *campaign;		/* NULL if unmapped or NULL */
-	char	   *currency;
+	const char *campaign;		/* NULL if unmapped or NULL; not terminated */
+	int			campaign_len;
+	const char *currency;
+	int			currency_len;
 	char	   *approval;
 	bool		price_null;
 	Numeric		price;
@@ -125,8 +127,8 @@ static void
 read_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line)
 {
 	line->product = read_key(config, slot, ROLE_PRODUCT, &line->product_len);
-	line->campaign = read_key(config, slot, ROLE_CAMPAIGN, NULL);
-	line->currency = read_key(config, slot, ROLE_CURRENCY, NULL);
+	line->campaign = read_key(config, slot, ROLE_CAMPAIGN, &line->campaign_len);
+	line->currency = read_key(config, slot, ROLE_CURRENCY, &line->currency_len);
 	line->approval = read_key(config, slot, ROLE_APPROVAL, NULL);
 	line->price = read_number(config, slot, ROLE_PRICE);
 	line->price_null = (line->price == NULL);
@@ -148,7 +150,8 @@ judge_line(ProtectionConfig *config, Line *line,
 	*floor_out = NULL;
 	if (line->product != NULL)
 		entry = floor_resolve(line->product, line->product_len,
-							  line->campaign, line->currency,
+							  line->campaign, line->campaign_len,
+							  line->currency, line->currency_len,
 							  GetCurrentTransactionStartTimestamp(), true);
 	if (entry == NULL)
 		return config->args.reject_unknown ? LINE_UNKNOWN_PRODUCT : LINE_OK;
@@ -204,6 +207,12 @@ line_product(const Line *line)
 	return line->product ? pnstrdup(line->product, line->product_len) : NULL;
 }
 
+static char *
+line_campaign(const Line *line)
+{
+	return line->campaign ? pnstrdup(line->campaign, line->campaign_len) : NULL;
+}
+
 static const char *
 scope_text(const char *value)
 {
@@ -247,7 +256,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 						  (long long) entry->floor_id,
 						  scope_text(entry->campaign),
 						  scope_text(entry->currency),
-						  entry->valid_text);
+						  floor_valid_text(entry));
 	if (approval_col)
 		hint = psprintf("A sales manager can approve an exception with valuecheck.approve(); the line then names the approval in column \"%s\".",
 						approval_col);
@@ -259,7 +268,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 		Numeric		logged_floor = floor;
 		char	   *rep = read_key(config, slot, ROLE_REP, NULL);
 
-		log_violation(protection_qualified_name(config), product, line->campaign, rep, line->price,
+		log_violation(protection_qualified_name(config), product, line_campaign(line), rep, line->price,
 					  logged_floor, entry ? entry->floor_id : -1);
 	}
 
@@ -432,7 +441,7 @@ valuecheck_enforce(PG_FUNCTION_ARGS)
 		req.rel = rel;
 		req.approval_value = line.approval;
 		req.product = line_product(&line);
-		req.campaign = line.campaign;
+		req.campaign = line_campaign(&line);
 		req.rep = read_key(config, slot, ROLE_REP, NULL);
 		req.price = line.price;
 		req.floor = floor;

@@ -36,6 +36,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -58,15 +59,23 @@ PG_FUNCTION_INFO_V1(valuecheck_floors_changed);
 PG_FUNCTION_INFO_V1(valuecheck_floor_for);
 PG_FUNCTION_INFO_V1(valuecheck_floor_detail);
 
-/* The floors of one product, in an open-addressing hash table. */
+/*
+ * The floors of one product, in one chunk: the name, then the floors.  The
+ * hash table holds only (hash, pointer) pairs, so a lookup touches the
+ * compact slot array and then this one chunk: few cache misses per row.
+ */
+typedef struct ProductFloors
+{
+	int			len;
+	int			nfloors;
+	FloorEntry *floors;			/* just after the name, in this chunk */
+	char		name[FLEXIBLE_ARRAY_MEMBER];
+} ProductFloors;
+
 typedef struct ProductSlot
 {
-	char	   *product;		/* NULL: empty slot */
-	int			len;
 	uint32		hash;
-	int			nfloors;
-	int			maxfloors;
-	FloorEntry *floors;
+	ProductFloors *rec;			/* NULL: empty slot */
 } ProductSlot;
 
 static MemoryContext cache_cxt = NULL;
@@ -93,8 +102,9 @@ static Oid	floors_relid = InvalidOid;
 	"       pg_catalog.lower(f.valid), pg_catalog.upper(f.valid)," \
 	"       pg_catalog.lower_inf(f.valid), pg_catalog.upper_inf(f.valid)," \
 	"       pg_catalog.lower_inc(f.valid), pg_catalog.upper_inc(f.valid)," \
-	"       f.valid::pg_catalog.text" \
-	"  FROM %s f"
+	"       f.valid" \
+	"  FROM %s f" \
+	" ORDER BY f.product COLLATE \"C\""
 
 /*
  * The relation to read floors from.  On a Citus node where valuecheck.floors
@@ -184,7 +194,7 @@ floor_cache_register_callbacks(void)
 	RegisterXactCallback(floor_cache_xact_callback, NULL);
 }
 
-static ProductSlot *
+static inline ProductSlot *
 slot_find(const char *product, int len, uint32 hash)
 {
 	uint32		i = hash & slot_mask;
@@ -193,10 +203,10 @@ slot_find(const char *product, int len, uint32 hash)
 	{
 		ProductSlot *slot = &slots[i];
 
-		if (slot->product == NULL)
+		if (slot->rec == NULL)
 			return slot;
-		if (slot->hash == hash && slot->len == len &&
-			memcmp(slot->product, product, len) == 0)
+		if (slot->hash == hash && slot->rec->len == len &&
+			memcmp(slot->rec->name, product, len) == 0)
 			return slot;
 		i = (i + 1) & slot_mask;
 	}
@@ -205,9 +215,10 @@ slot_find(const char *product, int len, uint32 hash)
 static char *
 spi_text(HeapTuple tuple, TupleDesc desc, int col)
 {
-	char	   *s = SPI_getvalue(tuple, desc, col);
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
 
-	return s ? pstrdup(s) : NULL;
+	return isnull ? NULL : TextDatumGetCString(d);
 }
 
 static Numeric
@@ -252,6 +263,8 @@ floor_cache_load(bool fresh)
 	MemoryContext oldcxt;
 	ProductSlot *newslots;
 	uint32		nslots = 16;
+	uint64		nproducts;
+	text	   *prev = NULL;
 	uint64		i;
 	int			ret;
 
@@ -275,50 +288,88 @@ floor_cache_load(bool fresh)
 	loading_cxt = newcxt;
 	oldcxt = MemoryContextSwitchTo(newcxt);
 
-	while (nslots < SPI_processed * 2)
+	/*
+	 * Size the table by products (rows come sorted by product), at a load
+	 * of at most 2/3: the slot array stays small enough to stay in cache.
+	 */
+	nproducts = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		text	   *cur = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i],
+													   SPI_tuptable->tupdesc, 2, &isnull));
+
+		if (i == 0 || VARSIZE_ANY_EXHDR(cur) != VARSIZE_ANY_EXHDR(prev) ||
+			memcmp(VARDATA_ANY(cur), VARDATA_ANY(prev), VARSIZE_ANY_EXHDR(cur)) != 0)
+			nproducts++;
+		prev = cur;
+	}
+	while (nslots * 2 < nproducts * 3)
 		nslots <<= 1;
 	newslots = palloc0(sizeof(ProductSlot) * nslots);
 	slots = newslots;			/* slot_find() works on the globals */
 	slot_mask = nslots - 1;
 
-	for (i = 0; i < SPI_processed; i++)
+	/* rows come sorted by product: each run of one product is one chunk */
+	for (i = 0; i < SPI_processed;)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *product = SPI_getvalue(tup, desc, 2);
-		int			len = strlen(product);
-		uint32		hash = hash_bytes((const unsigned char *) product, len);
-		ProductSlot *slot = slot_find(product, len, hash);
-		FloorEntry *e;
+		bool		isnull;
+		text	   *product = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i],
+														   desc, 2, &isnull));
+		int			len = VARSIZE_ANY_EXHDR(product);
+		uint64		run = 1;
+		uint32		hash;
+		ProductSlot *slot;
+		ProductFloors *rec;
+		uint64		j;
 
-		if (slot->product == NULL)
+		while (i + run < SPI_processed)
 		{
-			slot->product = pstrdup(product);
-			slot->len = len;
-			slot->hash = hash;
-			slot->maxfloors = 2;
-			slot->floors = palloc(sizeof(FloorEntry) * slot->maxfloors);
+			text	   *next = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i + run],
+															desc, 2, &isnull));
+
+			if ((int) VARSIZE_ANY_EXHDR(next) != len ||
+				memcmp(VARDATA_ANY(next), VARDATA_ANY(product), len) != 0)
+				break;
+			run++;
 		}
-		else if (slot->nfloors == slot->maxfloors)
+
+		rec = palloc(MAXALIGN(offsetof(ProductFloors, name) + len + 1) +
+					 sizeof(FloorEntry) * run);
+		rec->len = len;
+		rec->nfloors = run;
+		memcpy(rec->name, VARDATA_ANY(product), len);
+		rec->name[len] = '\0';
+		rec->floors = (FloorEntry *) ((char *) rec +
+									  MAXALIGN(offsetof(ProductFloors, name) + len + 1));
+		hash = hash_bytes((const unsigned char *) rec->name, len);
+		slot = slot_find(rec->name, len, hash);
+		slot->hash = hash;
+		slot->rec = rec;
+
+		for (j = 0; j < run; j++)
 		{
-			slot->maxfloors *= 2;
-			slot->floors = repalloc(slot->floors,
-									sizeof(FloorEntry) * slot->maxfloors);
+			HeapTuple	tup = SPI_tuptable->vals[i + j];
+			FloorEntry *e = &rec->floors[j];
+
+			e->floor_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			e->campaign = spi_text(tup, desc, 3);
+			e->currency = spi_text(tup, desc, 4);
+			e->campaign_len = e->campaign ? strlen(e->campaign) : 0;
+			e->currency_len = e->currency ? strlen(e->currency) : 0;
+			e->min_price = spi_numeric(tup, desc, 5);
+			e->max_discount = spi_numeric(tup, desc, 6);
+			e->keep_fraction = spi_numeric(tup, desc, 7);
+			e->lower = spi_timestamptz(tup, desc, 8);
+			e->upper = spi_timestamptz(tup, desc, 9);
+			e->lower_inf = spi_bool(tup, desc, 10);
+			e->upper_inf = spi_bool(tup, desc, 11);
+			e->lower_inc = spi_bool(tup, desc, 12);
+			e->upper_inc = spi_bool(tup, desc, 13);
+			e->valid = datumCopy(SPI_getbinval(tup, desc, 14, &isnull), false, -1);
 		}
-		e = &slot->floors[slot->nfloors++];
-		e->floor_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &(bool){false}));
-		e->campaign = spi_text(tup, desc, 3);
-		e->currency = spi_text(tup, desc, 4);
-		e->min_price = spi_numeric(tup, desc, 5);
-		e->max_discount = spi_numeric(tup, desc, 6);
-		e->keep_fraction = spi_numeric(tup, desc, 7);
-		e->lower = spi_timestamptz(tup, desc, 8);
-		e->upper = spi_timestamptz(tup, desc, 9);
-		e->lower_inf = spi_bool(tup, desc, 10);
-		e->upper_inf = spi_bool(tup, desc, 11);
-		e->lower_inc = spi_bool(tup, desc, 12);
-		e->upper_inc = spi_bool(tup, desc, 13);
-		e->valid_text = spi_text(tup, desc, 14);
+		i += run;
 	}
 	MemoryContextSwitchTo(oldcxt);
 	SPI_finish();
@@ -398,8 +449,10 @@ floor_in_force(const FloorEntry *e, TimestampTz at)
  * specific (campaign first, then currency).  NULL when none applies.
  */
 const FloorEntry *
-floor_resolve(const char *product, int product_len, const char *campaign,
-			  const char *currency, TimestampTz at, bool fresh)
+floor_resolve(const char *product, int product_len,
+			  const char *campaign, int campaign_len,
+			  const char *currency, int currency_len,
+			  TimestampTz at, bool fresh)
 {
 	ProductSlot *slot;
 	const FloorEntry *best = NULL;
@@ -413,23 +466,25 @@ floor_resolve(const char *product, int product_len, const char *campaign,
 
 	slot = slot_find(product, product_len,
 					 hash_bytes((const unsigned char *) product, product_len));
-	if (slot->product == NULL)
+	if (slot->rec == NULL)
 		return NULL;
 
-	for (i = 0; i < slot->nfloors; i++)
+	for (i = 0; i < slot->rec->nfloors; i++)
 	{
-		const FloorEntry *e = &slot->floors[i];
+		const FloorEntry *e = &slot->rec->floors[i];
 		int			score = 0;
 
 		if (e->campaign)
 		{
-			if (campaign == NULL || strcmp(e->campaign, campaign) != 0)
+			if (campaign == NULL || e->campaign_len != campaign_len ||
+				memcmp(e->campaign, campaign, campaign_len) != 0)
 				continue;
 			score += 2;
 		}
 		if (e->currency)
 		{
-			if (currency == NULL || strcmp(e->currency, currency) != 0)
+			if (currency == NULL || e->currency_len != currency_len ||
+				memcmp(e->currency, currency, currency_len) != 0)
 				continue;
 			score += 1;
 		}
@@ -439,6 +494,18 @@ floor_resolve(const char *product, int product_len, const char *campaign,
 		best_score = score;
 	}
 	return best;
+}
+
+/* A floor's validity as text, for messages. */
+char *
+floor_valid_text(const FloorEntry *floor)
+{
+	Oid			output;
+	bool		isvarlena;
+
+	/* range_out needs a real FmgrInfo (it caches the type in fn_extra) */
+	getTypeOutputInfo(TSTZRANGEOID, &output, &isvarlena);
+	return OidOutputFunctionCall(output, floor->valid);
 }
 
 /*
@@ -523,7 +590,9 @@ valuecheck_floor_for(PG_FUNCTION_ARGS)
 		list_price = PG_GETARG_NUMERIC(4);
 
 	floor = floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
-						  campaign, currency, PG_GETARG_TIMESTAMPTZ(1), false);
+						  campaign, campaign ? strlen(campaign) : 0,
+						  currency, currency ? strlen(currency) : 0,
+						  PG_GETARG_TIMESTAMPTZ(1), false);
 	if (floor == NULL ||
 		floor_price(floor, list_price, &result) != FLOOR_PRICED)
 		PG_RETURN_NULL();
@@ -563,7 +632,9 @@ valuecheck_floor_detail(PG_FUNCTION_ARGS)
 		list_price = PG_GETARG_NUMERIC(4);
 
 	floor = floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
-						  campaign, currency, PG_GETARG_TIMESTAMPTZ(1), false);
+						  campaign, campaign ? strlen(campaign) : 0,
+						  currency, currency ? strlen(currency) : 0,
+						  PG_GETARG_TIMESTAMPTZ(1), false);
 	if (floor == NULL)
 		PG_RETURN_NULL();
 	values[0] = Int64GetDatum(floor->floor_id);

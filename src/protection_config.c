@@ -38,6 +38,7 @@ const char *const mapped_role_names[NUM_ROLES] = {
 };
 
 static HTAB *config_hash = NULL;
+static ProtectionConfig *last_config = NULL;	/* entries never move or go */
 
 static void
 config_relcache_callback(Datum arg, Oid relid)
@@ -217,9 +218,18 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 		CacheRegisterRelcacheCallback(config_relcache_callback, (Datum) 0);
 	}
 
+	/* a statement fires the same trigger row after row */
+	if (last_config && last_config->tgoid == tgoid && last_config->valid &&
+		last_config->relid == RelationGetRelid(rel))
+		return last_config;
+
 	entry = hash_search(config_hash, &tgoid, HASH_ENTER, &found);
 	if (found && entry->valid && entry->relid == RelationGetRelid(rel))
+	{
+		last_config = entry;
 		return entry;
+	}
+	last_config = NULL;
 
 	/* (re)build; the entry stays invalid until it is complete */
 	if (found)
@@ -301,6 +311,7 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 	}
 	resolve_table_name(rel, entry);
 	entry->valid = true;
+	last_config = entry;
 	return entry;
 }
 

@@ -22,19 +22,23 @@ extern bool valuecheck_enabled;
 /* One row of valuecheck.floors, as the cache keeps it. */
 typedef struct FloorEntry
 {
-	int64		floor_id;
+	/* what resolution and pricing read, first */
 	char	   *campaign;		/* NULL = any campaign */
 	char	   *currency;		/* NULL = any currency */
-	Numeric		min_price;		/* NULL if not set */
-	Numeric		max_discount;	/* NULL if not set */
-	Numeric		keep_fraction;	/* 1 - max_discount, NULL if not set */
+	int			campaign_len;
+	int			currency_len;
 	TimestampTz lower;			/* validity, as range bounds */
 	TimestampTz upper;
 	bool		lower_inf;
 	bool		upper_inf;
 	bool		lower_inc;
 	bool		upper_inc;
-	char	   *valid_text;		/* the range as text, for messages */
+	Numeric		min_price;		/* NULL if not set */
+	Numeric		keep_fraction;	/* 1 - max_discount, NULL if not set */
+	/* for messages and reports */
+	Numeric		max_discount;	/* NULL if not set */
+	int64		floor_id;
+	Datum		valid;			/* the tstzrange */
 } FloorEntry;
 
 /* Outcome of computing the floor price of one line. */
@@ -46,10 +50,12 @@ typedef enum FloorPriceStatus
 } FloorPriceStatus;
 
 extern const FloorEntry *floor_resolve(const char *product, int product_len,
-									   const char *campaign, const char *currency,
+									   const char *campaign, int campaign_len,
+									   const char *currency, int currency_len,
 									   TimestampTz at, bool fresh);
 extern FloorPriceStatus floor_price(const FloorEntry *floor, Numeric list_price,
 									Numeric *result);
+extern char *floor_valid_text(const FloorEntry *floor);
 extern void floor_cache_register_callbacks(void);
 
 /* ---- numeric helpers (price.c) ---- */
