@@ -50,6 +50,31 @@ plan_once(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 }
 
 /*
+ * Read approval "id" into SPI_tuptable (no row: it does not exist), locking
+ * it: of several transactions taking or revoking it, one waits for the
+ * other.  Columns: product, campaign, rep, min_price, max_uses, uses,
+ * expires_at, revoked_at.
+ */
+static void
+lock_approval(Datum id)
+{
+	Oid			types[1] = {INT8OID};
+	int			ret;
+
+	ret = SPI_execute_plan(plan_once(&lock_plan,
+									 "SELECT a.product, a.campaign, a.rep, a.min_price,"
+									 "       a.max_uses, a.uses, a.expires_at, a.revoked_at"
+									 "  FROM valuecheck.approvals a"
+									 " WHERE a.approval_id OPERATOR(pg_catalog.=) $1"
+									 "   FOR UPDATE",
+									 1, types),
+						   &id, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading valuecheck.approvals failed: %s",
+			 SPI_result_code_string(ret));
+}
+
+/*
  * An approval id is a positive bigint written in plain digits; anything
  * else in the approval column names no approval.
  */
@@ -132,17 +157,7 @@ approval_use(const ApprovalRequest *req, char **failure)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	ret = SPI_execute_plan(plan_once(&lock_plan,
-									 "SELECT a.product, a.campaign, a.rep, a.min_price,"
-									 "       a.max_uses, a.uses, a.expires_at, a.revoked_at"
-									 "  FROM valuecheck.approvals a"
-									 " WHERE a.approval_id OPERATOR(pg_catalog.=) $1"
-									 "   FOR UPDATE",
-									 1, types),
-						   args, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading valuecheck.approvals failed: %s",
-			 SPI_result_code_string(ret));
+	lock_approval(args[0]);
 
 	if (SPI_processed == 0)
 		why = "it does not exist";
@@ -317,17 +332,7 @@ valuecheck_revoke_approval(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* lock first: a line taking a use waits for us, or we for it */
-	ret = SPI_execute_plan(plan_once(&lock_plan,
-									 "SELECT a.product, a.campaign, a.rep, a.min_price,"
-									 "       a.max_uses, a.uses, a.expires_at, a.revoked_at"
-									 "  FROM valuecheck.approvals a"
-									 " WHERE a.approval_id OPERATOR(pg_catalog.=) $1"
-									 "   FOR UPDATE",
-									 1, types),
-						   values, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading valuecheck.approvals failed: %s",
-			 SPI_result_code_string(ret));
+	lock_approval(values[0]);
 	if (SPI_processed == 0)
 		found = 0;
 	else if (!spi_isnull(8))

@@ -567,32 +567,44 @@ valuecheck_floors_changed(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The floor deciding for the arguments (product, at, campaign, currency,
+ * list_price) of floor_for() and floor_detail(), or NULL where none does
+ * (or product or time is NULL).  Text arguments are used without copies.
+ */
+static const FloorEntry *
+floor_of_args(FunctionCallInfo fcinfo, Numeric *list_price)
+{
+	text	   *product;
+	text	   *campaign = NULL;
+	text	   *currency = NULL;
+
+	*list_price = PG_ARGISNULL(4) ? NULL : PG_GETARG_NUMERIC(4);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return NULL;
+	product = PG_GETARG_TEXT_PP(0);
+	if (!PG_ARGISNULL(2))
+		campaign = PG_GETARG_TEXT_PP(2);
+	if (!PG_ARGISNULL(3))
+		currency = PG_GETARG_TEXT_PP(3);
+
+	return floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
+						 campaign ? VARDATA_ANY(campaign) : NULL,
+						 campaign ? VARSIZE_ANY_EXHDR(campaign) : 0,
+						 currency ? VARDATA_ANY(currency) : NULL,
+						 currency ? VARSIZE_ANY_EXHDR(currency) : 0,
+						 PG_GETARG_TIMESTAMPTZ(1), false);
+}
+
+/*
  * valuecheck.floor_for(product, at, campaign, currency, list_price)
  */
 Datum
 valuecheck_floor_for(PG_FUNCTION_ARGS)
 {
-	text	   *product;
-	char	   *campaign = NULL;
-	char	   *currency = NULL;
-	Numeric		list_price = NULL;
-	const FloorEntry *floor;
+	Numeric		list_price;
+	const FloorEntry *floor = floor_of_args(fcinfo, &list_price);
 	Numeric		result;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	product = PG_GETARG_TEXT_PP(0);
-	if (!PG_ARGISNULL(2))
-		campaign = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (!PG_ARGISNULL(3))
-		currency = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (!PG_ARGISNULL(4))
-		list_price = PG_GETARG_NUMERIC(4);
-
-	floor = floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
-						  campaign, campaign ? strlen(campaign) : 0,
-						  currency, currency ? strlen(currency) : 0,
-						  PG_GETARG_TIMESTAMPTZ(1), false);
 	if (floor == NULL ||
 		floor_price(floor, list_price, &result) != FLOOR_PRICED)
 		PG_RETURN_NULL();
@@ -609,34 +621,17 @@ valuecheck_floor_for(PG_FUNCTION_ARGS)
 Datum
 valuecheck_floor_detail(PG_FUNCTION_ARGS)
 {
-	text	   *product;
-	char	   *campaign = NULL;
-	char	   *currency = NULL;
-	Numeric		list_price = NULL;
-	const FloorEntry *floor;
+	Numeric		list_price;
+	const FloorEntry *floor = floor_of_args(fcinfo, &list_price);
 	Numeric		result;
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (floor == NULL)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	product = PG_GETARG_TEXT_PP(0);
-	if (!PG_ARGISNULL(2))
-		campaign = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (!PG_ARGISNULL(3))
-		currency = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (!PG_ARGISNULL(4))
-		list_price = PG_GETARG_NUMERIC(4);
-
-	floor = floor_resolve(VARDATA_ANY(product), VARSIZE_ANY_EXHDR(product),
-						  campaign, campaign ? strlen(campaign) : 0,
-						  currency, currency ? strlen(currency) : 0,
-						  PG_GETARG_TIMESTAMPTZ(1), false);
-	if (floor == NULL)
-		PG_RETURN_NULL();
 	values[0] = Int64GetDatum(floor->floor_id);
 	if (floor_price(floor, list_price, &result) == FLOOR_PRICED)
 		values[1] = datumCopy(NumericGetDatum(result), false, -1);
