@@ -1119,11 +1119,15 @@ BEGIN
                   HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
     END IF;
     IF bounded THEN
-        -- a NULL ordered_at (or none mapped) compares as NULL: the line is out
-        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) %2$L OR %2$L IS NULL)'
-                         '   AND (%1$s OPERATOR(pg_catalog.<) %3$L OR %3$L IS NULL)'
+        -- a NULL ordered_at (or none mapped) compares as NULL: the line is
+        -- out.  The bounds are parameters ($1, $2), not literals: a
+        -- timestamptz's text form does not always read back as the same
+        -- time (DateStyle SQL or Postgres prints zone abbreviations, such as
+        -- IST for Asia/Kolkata, that input reads as another zone).
+        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) $1 OR $1 IS NULL)'
+                         '   AND (%1$s OPERATOR(pg_catalog.<) $2 OR $2 IS NULL)'
                          '   AND %1$s IS NOT NULL',
-                         e.ordered_at, since, until);
+                         e.ordered_at);
     END IF;
     -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
     -- the workers on Citus); the subtotals and the grand total are added up
@@ -1159,7 +1163,8 @@ BEGIN
         '         GROUP BY ROLLUP (g.rep, g.campaign)) r'
         ' ORDER BY r.rep_rolled, r.rep COLLATE "C", r.campaign_rolled, r.campaign COLLATE "C"',
         e.rep, e.campaign, e.list_price, e.price, e.quantity,
-        e.product, e.ordered_at, e.currency, rel, filter);
+        e.product, e.ordered_at, e.currency, rel, filter)
+    USING since, until;
 END
 $$;
 
