@@ -349,9 +349,10 @@ lk_parse_general(Datum datum, LkNum *out)
 	((int64) ({ int16 d_; memcpy(&d_, (dg) + 2 * (i), sizeof(int16)); d_; }))
 
 /*
- * The fast-path reading of an input.  The common case, a numeric read from
- * a heap tuple (1-byte varlena header) in numeric's short format with at
- * most LK_MAX_GROUPS digits, is decoded here with the digit loop unrolled;
+ * The fast-path reading of an input.  The common case, a numeric in
+ * numeric's short format with at most LK_MAX_GROUPS digits, not toasted
+ * (read from a heap tuple with a 1-byte varlena header, or computed, with a
+ * 4-byte one), is decoded here with the digit loop unrolled;
  * everything else goes to lk_parse_general(), which gives the same result
  * for these.
  */
@@ -359,19 +360,31 @@ static pg_attribute_always_inline void
 lk_parse(Datum datum, LkNum *out)
 {
 	const uint8 *v = (const uint8 *) DatumGetPointer(datum);
+	const uint8 *data = NULL;
+	int			len = 0;
 
+	/* a 1-byte header (read from a tuple) or a plain 4-byte one (computed) */
 	if (likely(VARATT_IS_1B(v) && !VARATT_IS_1B_E(v)))
 	{
-		int			len = VARSIZE_1B(v) - VARHDRSZ_SHORT;
+		len = VARSIZE_1B(v) - VARHDRSZ_SHORT;
+		data = v + VARHDRSZ_SHORT;
+	}
+	else if (VARATT_IS_4B_U(v))
+	{
+		len = VARSIZE(v) - VARHDRSZ;
+		data = v + VARHDRSZ;
+	}
+	if (likely(data != NULL))
+	{
 		uint16		h;
 
 		if (likely(len >= (int) sizeof(uint16) &&
 				   len <= (int) (sizeof(uint16) * (1 + LK_MAX_GROUPS))))
 		{
-			memcpy(&h, v + VARHDRSZ_SHORT, sizeof(uint16));
+			memcpy(&h, data, sizeof(uint16));
 			if (likely((h & LK_NUM_FLAG_MASK) == LK_NUM_SHORT))
 			{
-				const uint8 *dg = v + VARHDRSZ_SHORT + sizeof(uint16);
+				const uint8 *dg = data + sizeof(uint16);
 				int			nd = (len - (int) sizeof(uint16)) >> 1;
 				int			dscale = (h & LK_SHORT_DSCALE_MASK) >> LK_SHORT_DSCALE_SHIFT;
 				int			weight = ((h & LK_SHORT_WEIGHT_SIGN) ? ~LK_SHORT_WEIGHT_MASK : 0) |
