@@ -11,17 +11,21 @@
 #               no-op trigger kinds) and single-row INSERT with pgbench
 #   memory      peak backend memory of a big COPY
 #   approvals   approved below-floor inserts vs plain enforced inserts
+#   aggregates  discount-leakage aggregates vs count(*) and plain SQL over
+#               BENCH_AGG_ROWS order lines, serial and 2 workers; leakage_report
 # A new bench_<name>.sh in this directory is picked up automatically.
 #
 # Options:
 #   --quick        small sizes for a smoke run (100k-line COPY, 3 reps,
-#                  5 s pgbench runs, 1M-line memory COPY, 2000 approved inserts)
+#                  5 s pgbench runs, 1M-line memory COPY, 2000 approved inserts,
+#                  200k aggregated lines)
 #   --keep-db      leave the bench database in place at the end
 #   -h, --help
 # Environment (defaults in test/bench/lib.sh): BENCH_ROWS (1000000),
 # BENCH_REPS (5), BENCH_SECONDS (30), BENCH_PGBENCH_REPS (3),
 # BENCH_CLIENTS (2), BENCH_BIG_ROWS (10000000), BENCH_APPROVAL_TX (10000),
-# BENCH_APPROVAL_REPS (3), BENCH_PRODUCTS (10000), BENCH_PGBENCH_MODE
+# BENCH_APPROVAL_REPS (3), BENCH_AGG_ROWS (5000000), BENCH_AGG_REPORT_REPS
+# (3), BENCH_AGG_JIT (server's setting), BENCH_PRODUCTS (10000), BENCH_PGBENCH_MODE
 # (prepared), BENCH_PK (0; 1 = order tables get a primary key), BENCH_DB
 # (bench), BENCH_MAINT_DB (postgres), BENCH_STRICT (0; 1 = exit 1 when a
 # target is missed).
@@ -57,13 +61,14 @@ if [ "$QUICK" = 1 ]; then
     export BENCH_SECONDS="${BENCH_SECONDS:-5}" BENCH_PGBENCH_REPS="${BENCH_PGBENCH_REPS:-1}"
     export BENCH_BIG_ROWS="${BENCH_BIG_ROWS:-1000000}" BENCH_APPROVAL_TX="${BENCH_APPROVAL_TX:-2000}"
     export BENCH_APPROVAL_REPS="${BENCH_APPROVAL_REPS:-1}"
+    export BENCH_AGG_ROWS="${BENCH_AGG_ROWS:-200000}" BENCH_AGG_REPORT_REPS="${BENCH_AGG_REPORT_REPS:-1}"
 fi
 
 # shellcheck source=lib.sh
 . "$BENCH_DIR/lib.sh"
 
 if [ ${#SUITES[@]} -eq 0 ]; then
-    for s in trigger memory approvals; do
+    for s in trigger memory approvals aggregates; do
         [ -f "$BENCH_DIR/bench_$s.sh" ] && SUITES+=("$s")
     done
     for f in "$BENCH_DIR"/bench_*.sh; do
