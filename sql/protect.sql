@@ -212,6 +212,15 @@ SELECT * FROM pg_temp.vc_triggers('own_orders');
 DROP TABLE own_orders;
 DROP ROLE regress_vc_protect_user;
 
+-- a hand-made trigger with a bad argument is refused on every row, and the
+-- second refusal does not crash on what the first left in the cache
+CREATE TABLE bad_args (sku text, price numeric, junk text);
+CREATE TRIGGER valuecheck_bad AFTER INSERT ON bad_args
+    FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce('product=sku', 'price=price', 'bogus=junk');
+INSERT INTO bad_args VALUES ('SKU-1', 1, 'x');
+INSERT INTO bad_args VALUES ('SKU-1', 1, 'x');
+DROP TABLE bad_args;
+
 -- ---------------------------------------------------------------------
 -- Partitioned tables
 -- ---------------------------------------------------------------------

@@ -56,7 +56,7 @@ config_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
-static void
+static void pg_attribute_noreturn()
 bad_argument(const char *arg)
 {
 	ereport(ERROR,
@@ -202,7 +202,7 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 	ProtectionConfig *entry;
 	bool		found;
 	TupleDesc	desc = RelationGetDescr(rel);
-	MemoryContext oldcxt;
+	ProtectionArgs parsed;
 	int			role;
 
 	if (config_hash == NULL)
@@ -223,7 +223,7 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 		last_config->relid == RelationGetRelid(rel))
 		return last_config;
 
-	entry = hash_search(config_hash, &tgoid, HASH_ENTER, &found);
+	entry = hash_search(config_hash, &tgoid, HASH_FIND, &found);
 	if (found && entry->valid && entry->relid == RelationGetRelid(rel))
 	{
 		last_config = entry;
@@ -231,7 +231,16 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 	}
 	last_config = NULL;
 
+	/*
+	 * Parse before touching the entry: the parsed strings point into "args",
+	 * and an entry must only ever hold copies of its own (a bad argument
+	 * would otherwise leave pointers into "args" for the next rebuild to
+	 * pfree).
+	 */
+	protection_args_parse(nargs, args, &parsed);
+
 	/* (re)build; the entry stays invalid until it is complete */
+	entry = hash_search(config_hash, &tgoid, HASH_ENTER, &found);
 	if (found)
 	{
 		for (role = 0; role < NUM_ROLES; role++)
@@ -242,12 +251,12 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 	entry->tgoid = tgoid;
 	entry->relid = RelationGetRelid(rel);
 
-	oldcxt = MemoryContextSwitchTo(CacheMemoryContext);
-	protection_args_parse(nargs, args, &entry->args);
+	entry->args.warn_mode = parsed.warn_mode;
+	entry->args.reject_unknown = parsed.reject_unknown;
 	for (role = 0; role < NUM_ROLES; role++)
-		if (entry->args.column[role])
-			entry->args.column[role] = pstrdup(entry->args.column[role]);
-	MemoryContextSwitchTo(oldcxt);
+		if (parsed.column[role])
+			entry->args.column[role] = MemoryContextStrdup(CacheMemoryContext,
+														   parsed.column[role]);
 
 	for (role = 0; role < NUM_ROLES; role++)
 	{
