@@ -104,7 +104,7 @@ static Oid	floors_relid = InvalidOid;
 	"       pg_catalog.lower_inc(f.valid), pg_catalog.upper_inc(f.valid)," \
 	"       f.valid" \
 	"  FROM %s f" \
-	" ORDER BY f.product COLLATE \"C\""
+	" ORDER BY f.product COLLATE pg_catalog.\"C\""
 
 /*
  * The relation to read floors from.  On a Citus node where valuecheck.floors
@@ -307,6 +307,8 @@ floor_cache_load(bool fresh)
 	while (nslots * 2 < nproducts * 3)
 		nslots <<= 1;
 	newslots = palloc0(sizeof(ProductSlot) * nslots);
+	/* an error from here on leaves a partial table: never serve from it */
+	cache_valid = false;
 	slots = newslots;			/* slot_find() works on the globals */
 	slot_mask = nslots - 1;
 
