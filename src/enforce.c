@@ -289,7 +289,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 						(errcode(ERRCODE_CHECK_VIOLATION),
 						 errmsg("price %s for product \"%s\" on \"%s\" is below its value floor %s",
 								price, product, relname, floor_text),
-						 errdetail_internal("%s", detail),
+						 errdetail("%s", detail),
 						 errhint("%s", hint),
 						 errtableconstraint(rel, "valuecheck_floor")));
 			break;
@@ -315,7 +315,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("price for product \"%s\" on \"%s\" is NULL and cannot be checked against its value floor",
 							product, relname),
-					 errdetail_internal("%s", detail),
+					 errdetail("%s", detail),
 					 errtableconstraint(rel, "valuecheck_floor")));
 			break;
 		case LINE_NAN_PRICE:
@@ -323,7 +323,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("price NaN for product \"%s\" on \"%s\" cannot be checked against its value floor",
 							product, relname),
-					 errdetail_internal("%s", detail),
+					 errdetail("%s", detail),
 					 errtableconstraint(rel, "valuecheck_floor")));
 			break;
 		case LINE_NEEDS_LIST_PRICE:
@@ -340,7 +340,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("list price NaN for product \"%s\" on \"%s\" gives no value floor",
 							product, relname),
-					 errdetail_internal("%s", detail),
+					 errdetail("%s", detail),
 					 errtableconstraint(rel, "valuecheck_floor")));
 			break;
 		case LINE_OK:
