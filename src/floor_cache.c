@@ -51,6 +51,7 @@
 #include "utils/rangetypes.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
 #include "valuecheck.h"
@@ -97,14 +98,8 @@ static Oid	floors_relid = InvalidOid;
 
 #define FLOORS_QUERY \
 	"SELECT f.floor_id, f.product, f.campaign, f.currency, f.min_price," \
-	"       f.max_discount," \
-	"       1 OPERATOR(pg_catalog.-) f.max_discount," \
-	"       pg_catalog.lower(f.valid), pg_catalog.upper(f.valid)," \
-	"       pg_catalog.lower_inf(f.valid), pg_catalog.upper_inf(f.valid)," \
-	"       pg_catalog.lower_inc(f.valid), pg_catalog.upper_inc(f.valid)," \
-	"       f.valid" \
-	"  FROM %s f" \
-	" ORDER BY f.product COLLATE pg_catalog.\"C\""
+	"       f.max_discount, f.valid" \
+	"  FROM %s f"
 
 /*
  * The relation to read floors from.  On a Citus node where valuecheck.floors
@@ -232,22 +227,154 @@ spi_numeric(HeapTuple tuple, TupleDesc desc, int col)
 	return DatumGetNumericCopy(d);
 }
 
-static TimestampTz
-spi_timestamptz(HeapTuple tuple, TupleDesc desc, int col)
+/* A product met while grouping the rows of a load. */
+typedef struct GroupSlot
+{
+	uint32		hash;
+	int			count;			/* 0: empty slot */
+	int			fill;
+	text	   *product;
+	ProductFloors *rec;
+} GroupSlot;
+
+static text *
+row_product(SPITupleTable *tuptable, uint64 row)
 {
 	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
 
-	return isnull ? 0 : DatumGetTimestampTz(d);
+	return DatumGetTextPP(SPI_getbinval(tuptable->vals[row], tuptable->tupdesc,
+										2, &isnull));
 }
 
-static bool
-spi_bool(HeapTuple tuple, TupleDesc desc, int col)
+/* One floor from its row: the validity range is taken apart here, once. */
+static void
+fill_floor(FloorEntry *e, HeapTuple tup, TupleDesc desc, TypeCacheEntry *rangetype)
 {
 	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+	RangeBound	lower,
+				upper;
+	bool		empty;
 
-	return !isnull && DatumGetBool(d);
+	e->floor_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	e->campaign = spi_text(tup, desc, 3);
+	e->currency = spi_text(tup, desc, 4);
+	e->campaign_len = e->campaign ? strlen(e->campaign) : 0;
+	e->currency_len = e->currency ? strlen(e->currency) : 0;
+	e->min_price = spi_numeric(tup, desc, 5);
+	e->max_discount = spi_numeric(tup, desc, 6);
+	e->keep_fraction = NULL;
+	if (e->max_discount)
+		e->keep_fraction =
+			DatumGetNumeric(DirectFunctionCall2(numeric_sub,
+												NumericGetDatum(vc_int64_to_numeric(1)),
+												NumericGetDatum(e->max_discount)));
+	e->valid = datumCopy(SPI_getbinval(tup, desc, 7, &isnull), false, -1);
+	range_deserialize(rangetype, DatumGetRangeTypeP(e->valid), &lower, &upper, &empty);
+	e->lower_inf = lower.infinite;
+	e->lower_inc = lower.inclusive;
+	e->lower = lower.infinite ? 0 : DatumGetTimestampTz(lower.val);
+	e->upper_inf = upper.infinite;
+	e->upper_inc = upper.inclusive;
+	e->upper = upper.infinite ? 0 : DatumGetTimestampTz(upper.val);
+	if (empty)
+	{
+		/* never in force (floors_valid_not_empty forbids it anyway) */
+		e->lower_inf = e->lower_inc = false;
+		e->lower = DT_NOEND;
+	}
+}
+
+/*
+ * Build the product table from the rows read (in the current memory
+ * context): group the rows by product through a temporary hash table, then
+ * give each product one chunk holding its name and its floors, and a slot
+ * in a table sized by the number of products (load at most 2/3, so the
+ * slot array stays small enough to stay in cache).
+ */
+static void
+build_product_table(SPITupleTable *tuptable, uint64 nrows)
+{
+	TypeCacheEntry *rangetype = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
+	uint32		ngroups = 16;
+	uint32		nslots = 16;
+	uint32		gmask;
+	GroupSlot  *groups;
+	uint32	   *row_group;
+	uint64		nproducts = 0;
+	uint64		i;
+
+	while (ngroups < nrows * 2)
+		ngroups <<= 1;
+	gmask = ngroups - 1;
+	groups = palloc0(sizeof(GroupSlot) * ngroups);
+	row_group = palloc(sizeof(uint32) * (nrows + 1));
+
+	for (i = 0; i < nrows; i++)
+	{
+		text	   *product = row_product(tuptable, i);
+		int			len = VARSIZE_ANY_EXHDR(product);
+		uint32		hash = hash_bytes((const unsigned char *) VARDATA_ANY(product), len);
+		uint32		g = hash & gmask;
+
+		for (;;)
+		{
+			GroupSlot  *gs = &groups[g];
+
+			if (gs->count == 0)
+			{
+				gs->hash = hash;
+				gs->product = product;
+				nproducts++;
+				break;
+			}
+			if (gs->hash == hash && (int) VARSIZE_ANY_EXHDR(gs->product) == len &&
+				memcmp(VARDATA_ANY(gs->product), VARDATA_ANY(product), len) == 0)
+				break;
+			g = (g + 1) & gmask;
+		}
+		groups[g].count++;
+		row_group[i] = g;
+	}
+
+	while (nslots * 2 < nproducts * 3)
+		nslots <<= 1;
+	/* an error from here on leaves a partial table: never serve from it */
+	cache_valid = false;
+	slots = palloc0(sizeof(ProductSlot) * nslots);	/* slot_find() reads the globals */
+	slot_mask = nslots - 1;
+
+	for (i = 0; i < ngroups; i++)
+	{
+		GroupSlot  *gs = &groups[i];
+		int			len;
+		Size		head;
+		ProductSlot *slot;
+
+		if (gs->count == 0)
+			continue;
+		len = VARSIZE_ANY_EXHDR(gs->product);
+		head = MAXALIGN(offsetof(ProductFloors, name) + len + 1);
+		gs->rec = palloc(head + sizeof(FloorEntry) * gs->count);
+		gs->rec->len = len;
+		gs->rec->nfloors = gs->count;
+		memcpy(gs->rec->name, VARDATA_ANY(gs->product), len);
+		gs->rec->name[len] = '\0';
+		gs->rec->floors = (FloorEntry *) ((char *) gs->rec + head);
+		slot = slot_find(gs->rec->name, len, gs->hash);
+		slot->hash = gs->hash;
+		slot->rec = gs->rec;
+	}
+
+	for (i = 0; i < nrows; i++)
+	{
+		GroupSlot  *gs = &groups[row_group[i]];
+
+		fill_floor(&gs->rec->floors[gs->fill++], tuptable->vals[i],
+				   tuptable->tupdesc, rangetype);
+	}
+
+	pfree(groups);
+	pfree(row_group);
 }
 
 /*
@@ -261,11 +388,6 @@ floor_cache_load(bool fresh)
 	uint64		start_count = inval_count;
 	MemoryContext newcxt;
 	MemoryContext oldcxt;
-	ProductSlot *newslots;
-	uint32		nslots = 16;
-	uint64		nproducts;
-	text	   *prev = NULL;
-	uint64		i;
 	int			ret;
 
 	if (!OidIsValid(get_floors_relid()))
@@ -288,91 +410,7 @@ floor_cache_load(bool fresh)
 	loading_cxt = newcxt;
 	oldcxt = MemoryContextSwitchTo(newcxt);
 
-	/*
-	 * Size the table by products (rows come sorted by product), at a load
-	 * of at most 2/3: the slot array stays small enough to stay in cache.
-	 */
-	nproducts = 0;
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		text	   *cur = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i],
-													   SPI_tuptable->tupdesc, 2, &isnull));
-
-		if (i == 0 || VARSIZE_ANY_EXHDR(cur) != VARSIZE_ANY_EXHDR(prev) ||
-			memcmp(VARDATA_ANY(cur), VARDATA_ANY(prev), VARSIZE_ANY_EXHDR(cur)) != 0)
-			nproducts++;
-		prev = cur;
-	}
-	while (nslots * 2 < nproducts * 3)
-		nslots <<= 1;
-	newslots = palloc0(sizeof(ProductSlot) * nslots);
-	/* an error from here on leaves a partial table: never serve from it */
-	cache_valid = false;
-	slots = newslots;			/* slot_find() works on the globals */
-	slot_mask = nslots - 1;
-
-	/* rows come sorted by product: each run of one product is one chunk */
-	for (i = 0; i < SPI_processed;)
-	{
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		text	   *product = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i],
-														   desc, 2, &isnull));
-		int			len = VARSIZE_ANY_EXHDR(product);
-		uint64		run = 1;
-		uint32		hash;
-		ProductSlot *slot;
-		ProductFloors *rec;
-		uint64		j;
-
-		while (i + run < SPI_processed)
-		{
-			text	   *next = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i + run],
-															desc, 2, &isnull));
-
-			if ((int) VARSIZE_ANY_EXHDR(next) != len ||
-				memcmp(VARDATA_ANY(next), VARDATA_ANY(product), len) != 0)
-				break;
-			run++;
-		}
-
-		rec = palloc(MAXALIGN(offsetof(ProductFloors, name) + len + 1) +
-					 sizeof(FloorEntry) * run);
-		rec->len = len;
-		rec->nfloors = run;
-		memcpy(rec->name, VARDATA_ANY(product), len);
-		rec->name[len] = '\0';
-		rec->floors = (FloorEntry *) ((char *) rec +
-									  MAXALIGN(offsetof(ProductFloors, name) + len + 1));
-		hash = hash_bytes((const unsigned char *) rec->name, len);
-		slot = slot_find(rec->name, len, hash);
-		slot->hash = hash;
-		slot->rec = rec;
-
-		for (j = 0; j < run; j++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i + j];
-			FloorEntry *e = &rec->floors[j];
-
-			e->floor_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			e->campaign = spi_text(tup, desc, 3);
-			e->currency = spi_text(tup, desc, 4);
-			e->campaign_len = e->campaign ? strlen(e->campaign) : 0;
-			e->currency_len = e->currency ? strlen(e->currency) : 0;
-			e->min_price = spi_numeric(tup, desc, 5);
-			e->max_discount = spi_numeric(tup, desc, 6);
-			e->keep_fraction = spi_numeric(tup, desc, 7);
-			e->lower = spi_timestamptz(tup, desc, 8);
-			e->upper = spi_timestamptz(tup, desc, 9);
-			e->lower_inf = spi_bool(tup, desc, 10);
-			e->upper_inf = spi_bool(tup, desc, 11);
-			e->lower_inc = spi_bool(tup, desc, 12);
-			e->upper_inc = spi_bool(tup, desc, 13);
-			e->valid = datumCopy(SPI_getbinval(tup, desc, 14, &isnull), false, -1);
-		}
-		i += run;
-	}
+	build_product_table(SPI_tuptable, SPI_processed);
 	MemoryContextSwitchTo(oldcxt);
 	SPI_finish();
 
