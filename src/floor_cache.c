@@ -232,7 +232,7 @@ typedef struct GroupSlot
 {
 	uint32		hash;
 	int			count;			/* 0: empty slot */
-	int			fill;
+	uint64		fill;			/* next place in the row order */
 	text	   *product;
 	ProductFloors *rec;
 } GroupSlot;
@@ -300,7 +300,9 @@ build_product_table(SPITupleTable *tuptable, uint64 nrows)
 	uint32		gmask;
 	GroupSlot  *groups;
 	uint32	   *row_group;
+	uint64	   *order;
 	uint64		nproducts = 0;
+	uint64		start;
 	uint64		i;
 
 	while (ngroups < nrows * 2)
@@ -308,6 +310,7 @@ build_product_table(SPITupleTable *tuptable, uint64 nrows)
 	gmask = ngroups - 1;
 	groups = palloc0(sizeof(GroupSlot) * ngroups);
 	row_group = palloc(sizeof(uint32) * (nrows + 1));
+	order = palloc(sizeof(uint64) * (nrows + 1));
 
 	for (i = 0; i < nrows; i++)
 	{
@@ -343,12 +346,22 @@ build_product_table(SPITupleTable *tuptable, uint64 nrows)
 	slots = palloc0(sizeof(ProductSlot) * nslots);	/* slot_find() reads the globals */
 	slot_mask = nslots - 1;
 
-	for (i = 0; i < ngroups; i++)
+	/* rows in group order (a counting sort), so each product is built in one go */
+	for (i = 0, start = 0; i < ngroups; i++)
+	{
+		groups[i].fill = start;
+		start += groups[i].count;
+	}
+	for (i = 0; i < nrows; i++)
+		order[groups[row_group[i]].fill++] = i;
+
+	for (i = 0, start = 0; i < ngroups; i++)
 	{
 		GroupSlot  *gs = &groups[i];
 		int			len;
 		Size		head;
 		ProductSlot *slot;
+		int			k;
 
 		if (gs->count == 0)
 			continue;
@@ -363,18 +376,16 @@ build_product_table(SPITupleTable *tuptable, uint64 nrows)
 		slot = slot_find(gs->rec->name, len, gs->hash);
 		slot->hash = gs->hash;
 		slot->rec = gs->rec;
-	}
-
-	for (i = 0; i < nrows; i++)
-	{
-		GroupSlot  *gs = &groups[row_group[i]];
-
-		fill_floor(&gs->rec->floors[gs->fill++], tuptable->vals[i],
-				   tuptable->tupdesc, rangetype);
+		/* the floors' numbers and strings land right after the chunk */
+		for (k = 0; k < gs->count; k++)
+			fill_floor(&gs->rec->floors[k], tuptable->vals[order[start + k]],
+					   tuptable->tupdesc, rangetype);
+		start += gs->count;
 	}
 
 	pfree(groups);
 	pfree(row_group);
+	pfree(order);
 }
 
 /*
