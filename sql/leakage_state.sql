@@ -66,6 +66,15 @@ SELECT count(*) AS states,
        count(*) FILTER (WHERE valuecheck.leakage_state_send(b.s) <> valuecheck.leakage_state_send(a.s)) AS send_differs
   FROM lks.states a JOIN lks.back b USING (g, kind);
 SELECT valuecheck.leakage_state_send(s) FROM lks.states WHERE kind = 'discount' AND g = 1;
+-- a sum of more than 32767 base-10000 digits (numeric_send's count is unsigned)
+CREATE TABLE lks.huge AS
+SELECT valuecheck.discount_leakage_trans(NULL::valuecheck.leakage_state, 1e131000, 1e-16383) AS s;
+CREATE TABLE lks.huge_back (LIKE lks.huge);
+COPY lks.huge TO :'binfile' (FORMAT binary);
+COPY lks.huge_back FROM :'binfile' (FORMAT binary);
+SELECT h.s::text = b.s::text AS same_text,
+       valuecheck.discount_leakage_final(b.s) = 1e131000 - 1e-16383 AS exact
+  FROM lks.huge h, lks.huge_back b;
 
 -- ---------------------------------------------------------------------------
 -- Garbage in the text form

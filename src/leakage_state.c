@@ -563,12 +563,16 @@ lk_bin_numeric(StringInfo buf, const char *what)
 	if (len < 0)
 		lk_bin_error(psprintf("The length of %s is negative.", what));
 	lk_bin_need(buf, len);
-	/* numeric_send: int16 ndigits, weight, sign, dscale, then the digits */
+	/*
+	 * numeric_send: ndigits, weight, sign, dscale (16 bits each), then the
+	 * digits; numeric_recv reads ndigits as unsigned, and so do we (a sum
+	 * can have more than 32767 base-10000 digits).
+	 */
 	if (len < 8)
 		lk_bin_error(psprintf("%s is too short.", what));
-	ndigits = (int16) (((unsigned char) buf->data[buf->cursor] << 8) |
-					   (unsigned char) buf->data[buf->cursor + 1]);
-	if (ndigits < 0 || len != 8 + 2 * ndigits)
+	ndigits = (uint16) (((unsigned char) buf->data[buf->cursor] << 8) |
+						(unsigned char) buf->data[buf->cursor + 1]);
+	if (len != 8 + 2 * ndigits)
 		lk_bin_error(psprintf("The length of %s does not match its digits.", what));
 
 	/* a sub-message over the bytes, null-terminated as StringInfos are */
