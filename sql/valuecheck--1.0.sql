@@ -268,7 +268,7 @@ BEGIN
     END IF;
     SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
     IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Only plain and partitioned tables can be protected.';
     END IF;
@@ -298,7 +298,7 @@ BEGIN
      LIMIT 1;
     IF parent IS NOT NULL THEN
         RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = rel),
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
                 (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Change the protection of the partitioned table instead.';
@@ -315,7 +315,7 @@ BEGIN
     IF child IS NOT NULL THEN
         RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
                 (SELECT c.relname FROM pg_class c WHERE c.oid = child),
-                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Unprotect the partition first, then protect the partitioned table.';
     END IF;
@@ -340,7 +340,7 @@ BEGIN
            AND a.attnum > 0 AND NOT a.attisdropped;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
-                    (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
                 USING ERRCODE = 'undefined_column',
                       DETAIL = format('It was given as the %s column.', col.role);
         END IF;
@@ -352,14 +352,14 @@ BEGIN
         IF col.role IN ('price', 'list_price', 'quantity')
            AND NOT basetype = ANY (numeric_types) THEN
             RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
-                    col.colname, (SELECT c.relname FROM pg_class c WHERE c.oid = rel),
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
                     coltype, replace(col.role, '_', ' ')
                 USING ERRCODE = 'datatype_mismatch',
                       HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
         END IF;
         IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
             RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
-                    col.colname, (SELECT c.relname FROM pg_class c WHERE c.oid = rel), coltype
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
                 USING ERRCODE = 'datatype_mismatch',
                       HINT = 'Use timestamp with time zone, timestamp or date.';
         END IF;
@@ -399,13 +399,13 @@ BEGIN
          LIMIT 1;
         IF parent IS NOT NULL THEN
             RAISE EXCEPTION 'table "%" is covered by the protection of its partitioned table "%"',
-                    (SELECT c.relname FROM pg_class c WHERE c.oid = rel),
+                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
                     (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'Unprotect the partitioned table instead.';
         END IF;
         RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
             USING ERRCODE = 'undefined_object';
     END IF;
     EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
@@ -1068,7 +1068,7 @@ BEGIN
     SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
             USING ERRCODE = 'undefined_object',
                   HINT = 'Protect it with valuecheck.protect() first.';
     END IF;
@@ -1114,7 +1114,7 @@ BEGIN
     e := valuecheck.mapping_expressions(rel);
     IF e.list_price IS NULL THEN
         RAISE EXCEPTION 'table "%" has no list price mapping',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = rel)
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
     END IF;
