@@ -129,10 +129,11 @@ read_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line)
 	line->product = read_key(config, slot, ROLE_PRODUCT, &line->product_len);
 	line->campaign = read_key(config, slot, ROLE_CAMPAIGN, &line->campaign_len);
 	line->currency = read_key(config, slot, ROLE_CURRENCY, &line->currency_len);
-	line->approval = read_key(config, slot, ROLE_APPROVAL, NULL);
-	line->price = read_number(config, slot, ROLE_PRICE);
-	line->price_null = (line->price == NULL);
-	line->list_price = read_number(config, slot, ROLE_LIST_PRICE);
+	/* price, list price and approval are read only when they matter */
+	line->approval = NULL;
+	line->price = NULL;
+	line->price_null = true;
+	line->list_price = NULL;
 }
 
 /*
@@ -141,7 +142,7 @@ read_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line)
  * whenever a floor applies.
  */
 static LineStatus
-judge_line(ProtectionConfig *config, Line *line,
+judge_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line,
 		   const FloorEntry **entry_out, Numeric *floor_out)
 {
 	const FloorEntry *entry = NULL;
@@ -154,14 +155,26 @@ judge_line(ProtectionConfig *config, Line *line,
 							  line->currency, line->currency_len,
 							  GetCurrentTransactionStartTimestamp(), true);
 	if (entry == NULL)
-		return config->args.reject_unknown ? LINE_UNKNOWN_PRODUCT : LINE_OK;
+	{
+		if (!config->args.reject_unknown)
+			return LINE_OK;
+		/* refused or logged: the price goes into the violation */
+		line->price = read_number(config, slot, ROLE_PRICE);
+		line->price_null = (line->price == NULL);
+		return LINE_UNKNOWN_PRODUCT;
+	}
 	*entry_out = entry;
 
+	line->price = read_number(config, slot, ROLE_PRICE);
+	line->price_null = (line->price == NULL);
 	if (line->price_null)
 		return LINE_NULL_PRICE;
 	if (numeric_is_nan_value(line->price))
 		return LINE_NAN_PRICE;
 
+	/* only a max_discount floor looks at the list price */
+	if (entry->max_discount != NULL)
+		line->list_price = read_number(config, slot, ROLE_LIST_PRICE);
 	switch (floor_price(entry, line->list_price, floor_out))
 	{
 		case FLOOR_PRICED:
@@ -362,10 +375,11 @@ old_row_needed_approval(ProtectionConfig *config, TupleTableSlot *oldslot,
 	int64		old_id;
 
 	read_line(config, oldslot, &old);
+	old.approval = read_key(config, oldslot, ROLE_APPROVAL, NULL);
 	if (old.approval == NULL || !approval_id_parse(old.approval, &old_id) ||
 		old_id != approval_id)
 		return false;
-	return judge_line(config, &old, &entry, &floor) == LINE_BELOW;
+	return judge_line(config, oldslot, &old, &entry, &floor) == LINE_BELOW;
 }
 
 Datum
@@ -424,9 +438,10 @@ valuecheck_enforce(PG_FUNCTION_ARGS)
 		slot = trigdata->tg_trigslot;
 
 	read_line(config, slot, &line);
-	status = judge_line(config, &line, &entry, &floor);
+	status = judge_line(config, slot, &line, &entry, &floor);
 	if (status == LINE_OK)
 		return PointerGetDatum(NULL);
+	line.approval = read_key(config, slot, ROLE_APPROVAL, NULL);
 
 	if (status == LINE_BELOW && line.approval != NULL)
 	{
@@ -457,7 +472,7 @@ valuecheck_enforce(PG_FUNCTION_ARGS)
 			return PointerGetDatum(NULL);
 		}
 		/* floor resolution may have been redone: resolve again for messages */
-		status = judge_line(config, &line, &entry, &floor);
+		status = judge_line(config, slot, &line, &entry, &floor);
 		report_refusal(config, rel, &line, slot, status, entry, floor, failure);
 		return PointerGetDatum(NULL);
 	}
