@@ -34,21 +34,6 @@ static SPIPlanPtr use_plan = NULL;
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr revoke_plan = NULL;
 
-static SPIPlanPtr
-plan_once(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
-{
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*plan = p;
-	}
-	return *plan;
-}
-
 /*
  * Read approval "id" into SPI_tuptable (no row: it does not exist), locking
  * it: of several transactions taking or revoking it, one waits for the
@@ -61,7 +46,7 @@ lock_approval(Datum id)
 	Oid			types[1] = {INT8OID};
 	int			ret;
 
-	ret = SPI_execute_plan(plan_once(&lock_plan,
+	ret = SPI_execute_plan(spi_plan_once(&lock_plan,
 									 "SELECT a.product, a.campaign, a.rep, a.min_price,"
 									 "       a.max_uses, a.uses, a.expires_at, a.revoked_at"
 									 "  FROM valuecheck.approvals a"
@@ -191,7 +176,7 @@ approval_use(const ApprovalRequest *req, char **failure)
 
 	if (why == NULL && req->consume)
 	{
-		ret = SPI_execute_plan(plan_once(&use_plan,
+		ret = SPI_execute_plan(spi_plan_once(&use_plan,
 										 "UPDATE valuecheck.approvals"
 										 "   SET uses = uses OPERATOR(pg_catalog.+) 1"
 										 " WHERE approval_id OPERATOR(pg_catalog.=) $1",
@@ -290,7 +275,7 @@ valuecheck_approve(PG_FUNCTION_ARGS)
 	run_as_owner(valuecheck_table_owner("approvals"), &save_userid, &save_sec);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_plan(plan_once(&insert_plan,
+	ret = SPI_execute_plan(spi_plan_once(&insert_plan,
 									 "INSERT INTO valuecheck.approvals"
 									 " (product, campaign, rep, min_price, max_uses,"
 									 "  expires_at, reason, approved_by)"
@@ -339,7 +324,7 @@ valuecheck_revoke_approval(PG_FUNCTION_ARGS)
 		found = 2;
 	else
 	{
-		ret = SPI_execute_plan(plan_once(&revoke_plan,
+		ret = SPI_execute_plan(spi_plan_once(&revoke_plan,
 										 "UPDATE valuecheck.approvals"
 										 "   SET revoked_at = $2, revoked_by = $3"
 										 " WHERE approval_id OPERATOR(pg_catalog.=) $1",

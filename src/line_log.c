@@ -86,15 +86,23 @@ numeric_or_null(Numeric n, char *null)
 	return n ? NumericGetDatum(n) : (Datum) 0;
 }
 
-static SPIPlanPtr
-prepare_kept(const char *sql, int nargs, Oid *types)
+/*
+ * The saved plan of one of our fixed statements, prepared on first use.
+ * Must run inside SPI.
+ */
+SPIPlanPtr
+spi_plan_once(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
 
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	return plan;
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*plan = p;
+	}
+	return *plan;
 }
 
 static void
@@ -109,9 +117,8 @@ insert_as_owner(const char *table, SPIPlanPtr *plan, const char *sql,
 	run_as_owner(owner, &save_userid, &save_sec);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (*plan == NULL)
-		*plan = prepare_kept(sql, nargs, types);
-	ret = SPI_execute_plan(*plan, values, nulls, false, 0);
+	ret = SPI_execute_plan(spi_plan_once(plan, sql, nargs, types), values, nulls,
+						   false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting into valuecheck.%s failed: %s", table,
 			 SPI_result_code_string(ret));

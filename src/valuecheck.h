@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "executor/spi.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "utils/numeric.h"
@@ -138,6 +139,8 @@ extern void log_exception(const char *relation, int64 approval_id, const char *p
 						  const char *campaign, const char *rep,
 						  Numeric price, Numeric floor);
 extern char *protection_qualified_name(const ProtectionConfig *config);
+extern SPIPlanPtr spi_plan_once(SPIPlanPtr *plan, const char *sql, int nargs,
+								Oid *types);
 extern Oid	valuecheck_table_owner(const char *relname);
 extern void run_as_owner(Oid owner, Oid *save_userid, int *save_sec_context);
 extern void restore_user(Oid save_userid, int save_sec_context);
