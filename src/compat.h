@@ -1,6 +1,6 @@
 /*
  * compat.h
- *		The few server API differences between PostgreSQL 13 and 17 that
+ *		The few server API differences between PostgreSQL 14 and 19 that
  *		valuecheck meets, in one place.
  */
 #ifndef VALUECHECK_COMPAT_H
@@ -27,6 +27,15 @@
 /* varatt.h was split out of postgres.h in 16. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
+#endif
+
+/*
+ * PostgreSQL 18 replaced pg_attribute_noreturn(), written after a
+ * declarator, by pg_noreturn, written before the declaration.  Older
+ * servers' attribute works in that place too.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
 #endif
 
 /* numeric has +/-Infinity from 14 on (13 knows only NaN). */

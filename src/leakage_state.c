@@ -261,9 +261,7 @@ typedef struct LkText
 	char	   *pos;			/* in a private copy */
 } LkText;
 
-pg_attribute_noreturn()
-static void
-lk_text_error(const LkText *t, const char *detail);
+pg_noreturn static void lk_text_error(const LkText *t, const char *detail);
 
 static void
 lk_text_error(const LkText *t, const char *detail)

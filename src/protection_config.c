@@ -56,7 +56,7 @@ config_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
-static void pg_attribute_noreturn()
+pg_noreturn static void
 bad_argument(const char *arg)
 {
 	ereport(ERROR,

@@ -160,10 +160,13 @@ ensure_packages() {
 # Build + install hold an exclusive lock; a run then holds a shared lock until
 # it exits, so another run's `make install` waits instead of swapping the
 # library under a running suite.
-LOCK_FILE="/tmp/valuecheck-install.lock"
+# One lock per server installation: runs against different installations
+# do not wait for each other.
+LOCK_FILE=""
 LOCK_OK=0
 lock_open() {
     command -v flock >/dev/null 2>&1 || return 0
+    LOCK_FILE="/tmp/valuecheck-install.$(printf '%s' "$PKGLIBDIR" | cksum | cut -d' ' -f1).lock"
     if { exec 9>>"$LOCK_FILE"; } 2>/dev/null || { exec 9<"$LOCK_FILE"; } 2>/dev/null; then
         chmod 666 "$LOCK_FILE" 2>/dev/null || true
         LOCK_OK=1

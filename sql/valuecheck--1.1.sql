@@ -1,0 +1,1217 @@
+/* valuecheck 1.1: value floors, enforcement, approvals, leakage aggregates */
+
+\echo Use "CREATE EXTENSION valuecheck" to load this file. \quit
+
+GRANT USAGE ON SCHEMA valuecheck TO PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Value floors (SPEC section 2)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE valuecheck.floors (
+    floor_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product      text NOT NULL,
+    campaign     text,
+    currency     text,
+    min_price    numeric,
+    max_discount numeric,
+    valid        tstzrange NOT NULL DEFAULT '[-infinity,infinity)',
+    note         text,
+    created_by   name DEFAULT current_user,
+    created_at   timestamptz DEFAULT now(),
+    CONSTRAINT floors_bound_required
+        CHECK (min_price IS NOT NULL OR max_discount IS NOT NULL),
+    -- NaN sorts above every number in PostgreSQL, so ">= 0" alone lets it in;
+    -- the text test also refuses Infinity (and works on servers without it).
+    CONSTRAINT floors_min_price_valid
+        CHECK (min_price >= 0
+               AND min_price::pg_catalog.text <> ALL ('{NaN,Infinity}'::pg_catalog.text[])),
+    CONSTRAINT floors_max_discount_valid
+        CHECK (max_discount >= 0 AND max_discount < 1),
+    CONSTRAINT floors_valid_not_empty
+        CHECK (NOT pg_catalog.isempty(valid)),
+    -- The concurrency-proof backstop of floors_check(): a NULL campaign or
+    -- currency is one value, "any", so it is encoded apart from every real one.
+    CONSTRAINT floors_no_overlap EXCLUDE USING gist (
+        product WITH =,
+        (COALESCE('=' || campaign, '*')) WITH =,
+        (COALESCE('=' || currency, '*')) WITH =,
+        valid WITH &&)
+);
+
+COMMENT ON TABLE valuecheck.floors IS
+    'value floors: lowest net unit price per product (campaign, currency, validity)';
+
+CREATE INDEX floors_product_idx ON valuecheck.floors (product);
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.floors', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.floors_floor_id_seq', '');
+
+GRANT SELECT ON valuecheck.floors TO PUBLIC;
+GRANT SELECT ON valuecheck.floors_floor_id_seq TO PUBLIC;
+
+-- A clear message for overlapping floors; floors_no_overlap stays the rule
+-- that holds under concurrency.
+CREATE FUNCTION valuecheck.floors_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    other record;
+BEGIN
+    SELECT f.floor_id, f.valid INTO other
+      FROM valuecheck.floors f
+     WHERE f.product = NEW.product
+       AND f.campaign IS NOT DISTINCT FROM NEW.campaign
+       AND f.currency IS NOT DISTINCT FROM NEW.currency
+       AND f.valid OPERATOR(pg_catalog.&&) NEW.valid
+       AND f.floor_id <> NEW.floor_id   -- a row never overlaps itself (Citus copies rows in)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'value floor for product % (campaign %, currency %) overlaps floor % in time',
+            quote_literal(NEW.product),
+            COALESCE(quote_literal(NEW.campaign), 'any'),
+            COALESCE(quote_literal(NEW.currency), 'any'),
+            other.floor_id
+        USING ERRCODE = 'exclusion_violation',
+              CONSTRAINT = 'floors_no_overlap',
+              DETAIL = format('The new floor is valid %s, floor %s is valid %s.',
+                              NEW.valid, other.floor_id, other.valid),
+              HINT = 'End the validity of the existing floor first, e.g. UPDATE valuecheck.floors SET valid = tstzrange(lower(valid), ''...'').';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER floors_check
+    BEFORE INSERT OR UPDATE ON valuecheck.floors
+    FOR EACH ROW EXECUTE FUNCTION valuecheck.floors_check();
+
+-- Every backend caches floors; a change to them invalidates that cache in
+-- this transaction at once and in every other session when it commits.
+CREATE FUNCTION valuecheck.floors_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_floors_changed'
+LANGUAGE C;
+
+CREATE TRIGGER floors_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON valuecheck.floors
+    FOR EACH STATEMENT EXECUTE FUNCTION valuecheck.floors_changed();
+
+REVOKE EXECUTE ON FUNCTION valuecheck.floors_check() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION valuecheck.floors_changed() FROM PUBLIC;
+
+CREATE FUNCTION valuecheck.floor_for(product text,
+                                     at timestamptz DEFAULT now(),
+                                     campaign text DEFAULT NULL,
+                                     currency text DEFAULT NULL,
+                                     list_price numeric DEFAULT NULL)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_floor_for'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.floor_for(text, timestamptz, text, text, numeric) IS
+    'effective value floor price of a product at a time, or NULL where none applies';
+
+-- ---------------------------------------------------------------------------
+-- Logs written by the enforcement trigger (with the extension owner's rights)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE valuecheck.violations (
+    violation_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    relation     text NOT NULL,
+    product      text,
+    campaign     text,
+    rep          text,
+    price        numeric,
+    floor        numeric,
+    floor_id     bigint,
+    logged_at    timestamptz NOT NULL DEFAULT now(),
+    logged_by    name NOT NULL DEFAULT current_user
+);
+
+COMMENT ON TABLE valuecheck.violations IS
+    'below-floor lines written to tables protected in warn mode';
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations_violation_id_seq', '');
+
+-- ---------------------------------------------------------------------------
+-- Approvals (SPEC section 4)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE valuecheck.approvals (
+    approval_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product     text NOT NULL,
+    campaign    text,
+    rep         text,
+    min_price   numeric NOT NULL,
+    max_uses    integer,
+    uses        integer NOT NULL DEFAULT 0,
+    expires_at  timestamptz NOT NULL,
+    reason      text NOT NULL,
+    approved_by name DEFAULT current_user,
+    approved_at timestamptz DEFAULT now(),
+    revoked_at  timestamptz,
+    revoked_by  name,
+    CONSTRAINT approvals_max_uses_positive CHECK (max_uses > 0),
+    CONSTRAINT approvals_uses_in_range CHECK (uses >= 0 AND uses <= max_uses),
+    CONSTRAINT approvals_reason_not_blank CHECK (btrim(reason) <> '')
+);
+
+COMMENT ON TABLE valuecheck.approvals IS
+    'exceptions to value floors granted by sales managers';
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.approvals', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.approvals_approval_id_seq', '');
+
+CREATE TABLE valuecheck.exceptions (
+    exception_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    relation     text NOT NULL,
+    approval_id  bigint NOT NULL,
+    product      text,
+    campaign     text,
+    rep          text,
+    price        numeric,
+    floor        numeric,
+    logged_at    timestamptz NOT NULL DEFAULT now(),
+    logged_by    name NOT NULL DEFAULT current_user
+);
+
+COMMENT ON TABLE valuecheck.exceptions IS
+    'below-floor lines accepted because an approval covered them';
+
+CREATE INDEX exceptions_approval_idx ON valuecheck.exceptions (approval_id);
+
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.exceptions', '');
+SELECT pg_catalog.pg_extension_config_dump('valuecheck.exceptions_exception_id_seq', '');
+
+CREATE FUNCTION valuecheck.approve(product text,
+                                   min_price numeric,
+                                   reason text,
+                                   expires_at timestamptz DEFAULT now() + interval '7 days',
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   max_uses integer DEFAULT 1)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'valuecheck_approve'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION valuecheck.revoke_approval(approval_id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'valuecheck_revoke_approval'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.approve(text, numeric, text, timestamptz, text, text, integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION valuecheck.revoke_approval(bigint) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Protecting tables (SPEC section 3)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION valuecheck.enforce() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_enforce'
+LANGUAGE C;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.enforce() FROM PUBLIC;
+
+-- The mapping as the enforcement trigger reads it from its own arguments.
+CREATE FUNCTION valuecheck.trigger_mapping(tgargs bytea, tgnargs smallint,
+    OUT product name, OUT price name, OUT list_price name, OUT quantity name,
+    OUT campaign name, OUT rep name, OUT currency name, OUT ordered_at name,
+    OUT approval name, OUT mode text, OUT unknown_product text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'valuecheck_trigger_mapping'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE VIEW valuecheck.protected AS
+SELECT t.tgrelid::pg_catalog.regclass AS relation,
+       m.product, m.price, m.list_price, m.quantity, m.campaign, m.rep,
+       m.currency, m.ordered_at, m.approval, m.mode, m.unknown_product
+  FROM pg_catalog.pg_trigger t,
+       LATERAL valuecheck.trigger_mapping(t.tgargs, t.tgnargs) m
+ WHERE t.tgfoid OPERATOR(pg_catalog.=) 'valuecheck.enforce()'::pg_catalog.regprocedure
+   AND t.tgparentid OPERATOR(pg_catalog.=) 0;
+
+COMMENT ON VIEW valuecheck.protected IS
+    'tables protected by valuecheck and their column mapping';
+
+CREATE FUNCTION valuecheck.protect(rel regclass,
+                                   product text,
+                                   price text,
+                                   list_price text DEFAULT NULL,
+                                   quantity text DEFAULT NULL,
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   currency text DEFAULT NULL,
+                                   ordered_at text DEFAULT NULL,
+                                   approval text DEFAULT NULL,
+                                   mode text DEFAULT 'enforce',
+                                   unknown_product text DEFAULT 'allow')
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind      "char";
+    parent    regclass;
+    child     regclass;
+    args      text := '';
+    col       record;
+    coltype   regtype;
+    basetype  regtype;
+    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
+    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to protect must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
+    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Only plain and partitioned tables can be protected.';
+    END IF;
+    IF product IS NULL OR price IS NULL THEN
+        RAISE EXCEPTION 'the product and price columns must be given'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
+    END IF;
+    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
+        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid values are ''allow'' and ''reject''.';
+    END IF;
+
+    -- A partition is covered by its protected ancestor: a second trigger
+    -- would check (and consume approvals) twice.
+    SELECT a.relid INTO parent
+      FROM pg_partition_ancestors(rel) a
+      JOIN pg_trigger t ON t.tgrelid = a.relid
+     WHERE a.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF parent IS NOT NULL THEN
+        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Change the protection of the partitioned table instead.';
+    END IF;
+
+    -- ... and a partition protected on its own would clash with the clone
+    SELECT t.tgrelid INTO child
+      FROM pg_partition_tree(rel) p
+      JOIN pg_trigger t ON t.tgrelid = p.relid
+     WHERE p.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
+    END IF;
+
+    FOR col IN
+        SELECT m.role, m.colname, m.ord
+          FROM (VALUES (1, 'product', protect.product),
+                       (2, 'price', protect.price),
+                       (3, 'list_price', protect.list_price),
+                       (4, 'quantity', protect.quantity),
+                       (5, 'campaign', protect.campaign),
+                       (6, 'rep', protect.rep),
+                       (7, 'currency', protect.currency),
+                       (8, 'ordered_at', protect.ordered_at),
+                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
+         WHERE m.colname IS NOT NULL
+         ORDER BY m.ord
+    LOOP
+        SELECT a.atttypid::regtype INTO coltype
+          FROM pg_attribute a
+         WHERE a.attrelid = rel AND a.attname = col.colname
+           AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
+                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = format('It was given as the %s column.', col.role);
+        END IF;
+        -- a domain is judged by its base type
+        basetype := coltype;
+        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
+            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
+        END LOOP;
+        IF col.role IN ('price', 'list_price', 'quantity')
+           AND NOT basetype = ANY (numeric_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                    coltype, replace(col.role, '_', ' ')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
+        END IF;
+        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use timestamp with time zone, timestamp or date.';
+        END IF;
+        args := args || format(', %L', col.role || '=' || col.colname);
+    END LOOP;
+    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
+
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
+        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+    END IF;
+    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
+                   rel, substr(args, 3));
+END
+$$;
+
+CREATE FUNCTION valuecheck.unprotect(rel regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    parent regclass;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t
+                    WHERE t.tgrelid = rel
+                      AND t.tgname = 'valuecheck_enforce'
+                      AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+                      AND t.tgparentid = 0) THEN
+        SELECT a.relid INTO parent
+          FROM pg_partition_ancestors(rel) a
+          JOIN pg_trigger t ON t.tgrelid = a.relid
+         WHERE a.relid <> rel
+           AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+           AND t.tgparentid = 0
+         LIMIT 1;
+        IF parent IS NOT NULL THEN
+            RAISE EXCEPTION 'table "%" is covered by the protection of its partitioned table "%"',
+                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                    (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Unprotect the partitioned table instead.';
+        END IF;
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.protect(regclass, text, text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Discount leakage aggregates (SPEC section 5)
+-- ---------------------------------------------------------------------------
+
+-- @@AGGREGATES@@ (section owned by the aggregates work; keep this marker)
+
+-- The transition state of all three aggregates: a real type (not internal)
+-- so that distributed planners (Citus) can ship partial states, with a
+-- versioned text form (v1:<aggregate> field=... ; see src/leakage_state.c)
+-- and a binary form.  Its input functions validate everything they read.
+CREATE TYPE valuecheck.leakage_state;
+
+CREATE FUNCTION valuecheck.leakage_state_in(cstring)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_state_out(valuecheck.leakage_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_state_recv(internal)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_state_send(valuecheck.leakage_state)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE valuecheck.leakage_state (
+    INPUT = valuecheck.leakage_state_in,
+    OUTPUT = valuecheck.leakage_state_out,
+    RECEIVE = valuecheck.leakage_state_recv,
+    SEND = valuecheck.leakage_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE valuecheck.leakage_state IS
+    'transition state of discount_leakage, floor_leakage and leakage (exact sums, counts, the largest discount)';
+
+CREATE TYPE valuecheck.leakage_summary AS (
+    lines             bigint,
+    units             numeric,
+    list_revenue      numeric,
+    net_revenue       numeric,
+    discount          numeric,
+    discount_rate     numeric,
+    discounted_lines  bigint,
+    max_discount_rate numeric,
+    below_floor_lines bigint,
+    floor_leakage     numeric
+);
+
+COMMENT ON TYPE valuecheck.leakage_summary IS
+    'result of valuecheck.leakage(): revenue, discount and below-floor leakage of a set of order lines';
+
+-- Support functions.  The transition and inverse transition functions are
+-- not strict (the state starts NULL; rows with a NULL required input are
+-- skipped inside), and update the state in place when called as aggregates.
+-- The inverse returns NULL where a row cannot be taken out exactly (the
+-- largest discount rate or the largest display scale leaving): PostgreSQL
+-- then recomputes the window frame.
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_final(valuecheck.leakage_state)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_final(valuecheck.leakage_state)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_final(valuecheck.leakage_state)
+RETURNS valuecheck.leakage_summary
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Adds two partial states (parallel query, Citus); not strict: a NULL
+-- first state takes a copy of the second.
+CREATE FUNCTION valuecheck.leakage_state_combine(valuecheck.leakage_state, valuecheck.leakage_state)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The aggregates.  Aggregates take no DEFAULT arguments: the shorter calls
+-- of SPEC section 5 are overloads (quantity 1, floor NULL).
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity numeric) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity numeric) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric) IS
+    'sum((list_price - price) * quantity), quantity 1';
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, numeric) IS
+    'sum((list_price - price) * quantity): revenue given away below list price';
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric) IS
+    'sum(floor - price) over lines below their floor, quantity 1';
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, numeric) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none)';
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric) IS
+    'discount leakage summary of order lines, quantity 1, no floor';
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric) IS
+    'discount leakage summary of order lines, no floor';
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage';
+
+-- Integer-quantity overloads: a smallint, integer or bigint quantity is read
+-- directly by the C functions (SQL would otherwise cast every quantity to
+-- numeric before the call); the result is the same as with the quantity cast
+-- to numeric (display scale 0).  All three integer types have an overload,
+-- so that no call with a smallint column is ambiguous.  Same state type,
+-- combine and final functions as the numeric signatures.
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
+RETURNS valuecheck.leakage_state
+AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity smallint) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity integer) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity bigint) (
+    SFUNC = valuecheck.discount_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.discount_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.discount_leakage_trans,
+    MINVFUNC = valuecheck.discount_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.discount_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity smallint) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity integer) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity bigint) (
+    SFUNC = valuecheck.floor_leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.floor_leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.floor_leakage_trans,
+    MINVFUNC = valuecheck.floor_leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.floor_leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint, floor numeric) (
+    SFUNC = valuecheck.leakage_trans,
+    STYPE = valuecheck.leakage_state,
+    FINALFUNC = valuecheck.leakage_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    COMBINEFUNC = valuecheck.leakage_state_combine,
+    MSFUNC = valuecheck.leakage_trans,
+    MINVFUNC = valuecheck.leakage_inv,
+    MSTYPE = valuecheck.leakage_state,
+    MFINALFUNC = valuecheck.leakage_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, smallint) IS
+    'sum((list_price - price) * quantity): revenue given away below list price (smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, smallint) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none; smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint) IS
+    'discount leakage summary of order lines, no floor (smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (smallint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, integer) IS
+    'sum((list_price - price) * quantity): revenue given away below list price (integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, integer) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none; integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer) IS
+    'discount leakage summary of order lines, no floor (integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (integer quantity)';
+
+COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, bigint) IS
+    'sum((list_price - price) * quantity): revenue given away below list price (bigint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, bigint) IS
+    'sum((floor - price) * quantity) over lines below their floor (0 if none; bigint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint) IS
+    'discount leakage summary of order lines, no floor (bigint quantity)';
+
+COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint, numeric) IS
+    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (bigint quantity)';
+
+-- ---------------------------------------------------------------------------
+-- Reports (SPEC section 5): leakage_report, audit
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION valuecheck.floor_detail(product text,
+                                        at timestamptz DEFAULT now(),
+                                        campaign text DEFAULT NULL,
+                                        currency text DEFAULT NULL,
+                                        list_price numeric DEFAULT NULL,
+                                        OUT floor_id bigint, OUT floor numeric)
+RETURNS record
+AS 'MODULE_PATHNAME', 'valuecheck_floor_detail'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.floor_detail(text, timestamptz, text, text, numeric) IS
+    'the deciding value floor of a line: its id and price';
+
+CREATE FUNCTION valuecheck.parse_approval_id(value text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'valuecheck_parse_approval_id'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.parse_approval_id(text) IS
+    'the approval id an approval column value names, or NULL';
+
+-- t.<column>::pg_catalog.<type>, or NULL for an unmapped column.
+CREATE FUNCTION valuecheck.column_expression(col name, typ text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN col IS NOT NULL THEN format('t.%I::pg_catalog.%s', col, typ) END $$;
+
+-- SQL expressions over a protected table's mapped columns, for the reports.
+-- Identifiers are quoted with %I; nothing else from the catalog is spliced.
+CREATE FUNCTION valuecheck.mapping_expressions(rel regclass,
+    OUT product text, OUT price text, OUT list_price text, OUT quantity text,
+    OUT campaign text, OUT rep text, OUT currency text, OUT ordered_at text,
+    OUT approval text)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+BEGIN
+    SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Protect it with valuecheck.protect() first.';
+    END IF;
+    product    := valuecheck.column_expression(m.product, 'text');
+    price      := valuecheck.column_expression(m.price, 'numeric');
+    list_price := valuecheck.column_expression(m.list_price, 'numeric');
+    quantity   := COALESCE(valuecheck.column_expression(m.quantity, 'numeric'),
+                           '1::pg_catalog.numeric');
+    campaign   := COALESCE(valuecheck.column_expression(m.campaign, 'text'),
+                           'NULL::pg_catalog.text');
+    rep        := COALESCE(valuecheck.column_expression(m.rep, 'text'),
+                           'NULL::pg_catalog.text');
+    currency   := COALESCE(valuecheck.column_expression(m.currency, 'text'),
+                           'NULL::pg_catalog.text');
+    ordered_at := COALESCE(valuecheck.column_expression(m.ordered_at, 'timestamptz'),
+                           'NULL::pg_catalog.timestamptz');
+    approval   := COALESCE(valuecheck.column_expression(m.approval, 'text'),
+                           'NULL::pg_catalog.text');
+END
+$$;
+
+CREATE FUNCTION valuecheck.leakage_report(rel regclass,
+                                          since timestamptz DEFAULT '-infinity',
+                                          until timestamptz DEFAULT 'infinity')
+RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
+               list_revenue numeric, net_revenue numeric, discount numeric,
+               discount_rate numeric, discounted_lines bigint,
+               max_discount_rate numeric, below_floor_lines bigint,
+               floor_leakage numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    bounded boolean := NOT ((since IS NULL OR since = '-infinity'::timestamptz)
+                            AND (until IS NULL OR until = 'infinity'::timestamptz));
+    filter text := '';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to report on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    IF e.list_price IS NULL THEN
+        RAISE EXCEPTION 'table "%" has no list price mapping',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
+    END IF;
+    IF bounded THEN
+        -- a NULL ordered_at (or none mapped) compares as NULL: the line is
+        -- out.  The bounds are parameters ($1, $2), not literals: a
+        -- timestamptz's text form does not always read back as the same
+        -- time (DateStyle SQL or Postgres prints zone abbreviations, such as
+        -- IST for Asia/Kolkata, that input reads as another zone).
+        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) $1 OR $1 IS NULL)'
+                         '   AND (%1$s OPERATOR(pg_catalog.<) $2 OR $2 IS NULL)'
+                         '   AND %1$s IS NOT NULL',
+                         e.ordered_at);
+    END IF;
+    -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
+    -- the workers on Citus); the subtotals and the grand total are added up
+    -- from those summaries, which gives exactly what leakage() would give
+    -- over their lines (sums of exact sums; the rate is the SPEC's division).
+    RETURN QUERY EXECUTE format(
+        'WITH g AS MATERIALIZED ('
+        '  SELECT %1$s AS rep, %2$s AS campaign,'
+        '         valuecheck.leakage(%3$s, %4$s, %5$s,'
+        '             valuecheck.floor_for(%6$s, COALESCE(%7$s, pg_catalog.now()),'
+        '                                  %2$s, %8$s, %3$s)) AS s'
+        '    FROM %9$s t%10$s'
+        '   GROUP BY 1, 2)'
+        'SELECT r.rep, r.campaign, r.lines, r.units, r.list_revenue, r.net_revenue,'
+        '       r.discount,'
+        '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
+        '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
+        '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
+        '       r.floor_leakage'
+        '  FROM (SELECT g.rep, g.campaign,'
+        '               GROUPING(g.rep) AS rep_rolled,'
+        '               GROUPING(g.campaign) AS campaign_rolled,'
+        '               pg_catalog.sum((g.s).lines)::pg_catalog.int8 AS lines,'
+        '               pg_catalog.sum((g.s).units) AS units,'
+        '               pg_catalog.sum((g.s).list_revenue) AS list_revenue,'
+        '               pg_catalog.sum((g.s).net_revenue) AS net_revenue,'
+        '               pg_catalog.sum((g.s).discount) AS discount,'
+        '               pg_catalog.sum((g.s).discounted_lines)::pg_catalog.int8 AS discounted_lines,'
+        '               pg_catalog.max((g.s).max_discount_rate) AS max_discount_rate,'
+        '               pg_catalog.sum((g.s).below_floor_lines)::pg_catalog.int8 AS below_floor_lines,'
+        '               pg_catalog.sum((g.s).floor_leakage) AS floor_leakage'
+        '          FROM g'
+        '         GROUP BY ROLLUP (g.rep, g.campaign)) r'
+        ' ORDER BY r.rep_rolled, r.rep COLLATE "C", r.campaign_rolled, r.campaign COLLATE "C"',
+        e.rep, e.campaign, e.list_price, e.price, e.quantity,
+        e.product, e.ordered_at, e.currency, rel, filter)
+    USING since, until;
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
+    'discount leakage of a protected table by rep and campaign, with subtotals';
+
+CREATE FUNCTION valuecheck.audit(rel regclass)
+RETURNS TABLE (relation regclass, row_id tid, product text, campaign text,
+               rep text, price numeric, floor numeric, floor_id bigint,
+               approval_id bigint, approved boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to audit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    -- The approvals are read once (a local table; on Citus the lines'
+    -- table may be distributed and is joined with this intermediate result).
+    RETURN QUERY EXECUTE format(
+        'WITH a AS MATERIALIZED ('
+        '  SELECT a.approval_id, a.product, a.campaign, a.rep, a.min_price'
+        '    FROM valuecheck.approvals a WHERE a.revoked_at IS NULL)'
+        'SELECT l.relation, l.row_id, l.product, l.campaign, l.rep, l.price,'
+        '       (l.f).floor, (l.f).floor_id, l.approval_id, a.approval_id IS NOT NULL'
+        '  FROM (SELECT t.tableoid::pg_catalog.regclass AS relation, t.ctid AS row_id,'
+        '               %1$s AS product, %2$s AS campaign, %3$s AS rep, %4$s AS price,'
+        '               valuecheck.parse_approval_id(%5$s) AS approval_id,'
+        '               valuecheck.floor_detail(%1$s, COALESCE(%6$s, pg_catalog.now()),'
+        '                                       %2$s, %7$s, %8$s) AS f'
+        '          FROM %9$s t) l'
+        '  LEFT JOIN a'
+        '    ON a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
+        '   AND a.product OPERATOR(pg_catalog.=) l.product'
+        '   AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
+        '   AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
+        '   AND a.min_price OPERATOR(pg_catalog.<=) l.price'
+        ' WHERE l.price OPERATOR(pg_catalog.<) (l.f).floor'
+        ' ORDER BY l.relation::pg_catalog.oid, l.row_id',
+        e.product, e.campaign, e.rep, e.price, e.approval, e.ordered_at,
+        e.currency, COALESCE(e.list_price, 'NULL::pg_catalog.numeric'), rel);
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.audit(regclass) IS
+    'lines of a protected table below the floor in force at their time';
