@@ -18,6 +18,9 @@
 /* GUC valuecheck.enabled */
 extern bool valuecheck_enabled;
 
+/* GUC valuecheck.floor_cache_size (kB) */
+extern int	valuecheck_floor_cache_size;
+
 /* ---- floor_cache.c ---- */
 
 /* One row of valuecheck.floors, as the cache keeps it. */
