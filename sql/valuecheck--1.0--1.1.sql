@@ -243,3 +243,13 @@ BEGIN
                            'NULL::pg_catalog.text');
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- issue 9: floors at catalog scale
+-- ---------------------------------------------------------------------------
+
+-- The overlap message in C: one probe of floors_product_idx per row instead
+-- of a PL/pgSQL query (same message, SQLSTATE and constraint name).
+CREATE OR REPLACE FUNCTION valuecheck.floors_check() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_floors_check'
+LANGUAGE C;

@@ -295,11 +295,13 @@ floor_cache_register_callbacks(void)
 /* ---------------------------------------------------------- the source --- */
 
 /*
- * A btree index of the source whose first key is product (text), usable
- * for equality; InvalidOid if there is none.
+ * A btree index of a floors relation whose first key is product (text),
+ * usable for equality lookups; InvalidOid if there is none.  Also returns
+ * the index's collation and its equality function, for the scan key.
  */
-static Oid
-find_product_index(Relation heap, AttrNumber product_att)
+Oid
+floors_product_index(Relation heap, AttrNumber product_att,
+					 Oid *collation, RegProcedure *eqproc)
 {
 	List	   *indexes = RelationGetIndexList(heap);
 	ListCell   *lc;
@@ -322,8 +324,8 @@ find_product_index(Relation heap, AttrNumber product_att)
 			if (OidIsValid(eqop))
 			{
 				found = RelationGetRelid(idx);
-				source_index_collation = idx->rd_indcollation[0];
-				source_eqproc = get_opcode(eqop);
+				*collation = idx->rd_indcollation[0];
+				*eqproc = get_opcode(eqop);
 			}
 		}
 		index_close(idx, AccessShareLock);
@@ -401,7 +403,8 @@ resolve_source(void)
 			elog(ERROR, "%s has no column \"%s\"", source_name, floor_columns[i]);
 		source_att[i] = att;
 	}
-	source_index = find_product_index(heap, source_att[1]);
+	source_index = floors_product_index(heap, source_att[1],
+										&source_index_collation, &source_eqproc);
 	table_close(heap, NoLock);
 }
 

@@ -53,4 +53,5 @@ _PG_init(void)
 #endif
 
 	floor_cache_register_callbacks();
+	floors_check_register_callbacks();
 }
