@@ -110,7 +110,7 @@ for k in a b; do make_variant "catb_$k" "$k"; done
 ROW_SQL="INSERT INTO catb_%s (id, sku, unit_price, list_price, qty, campaign, rep)
          SELECT p.i, p.sku, round(p.list_price * 0.9, 2), p.list_price, 1,
                 CASE WHEN p.i %% 3 = 0 THEN 'SPRING' END, 'rep01'
-           FROM cat_products p WHERE p.i = 1 + floor(random() * $CAT_PRODUCTS)::int"
+           FROM cat_products p WHERE p.i = (SELECT 1 + floor(random() * $CAT_PRODUCTS)::int)"
 
 # first protected write in a new connection
 declare -A FW
@@ -146,7 +146,7 @@ DO \$\$ BEGIN FOR n IN 1..10000 LOOP
   INSERT INTO catb_b (id, sku, unit_price, list_price, qty, campaign, rep)
   SELECT p.i, p.sku, round(p.list_price * 0.9, 2), p.list_price, 1,
          CASE WHEN p.i % 3 = 0 THEN 'SPRING' END, 'rep01'
-    FROM cat_products p WHERE p.i = 1 + floor(random() * $CAT_PRODUCTS)::int;
+    FROM cat_products p WHERE p.i = (SELECT 1 + floor(random() * $CAT_PRODUCTS)::int);
 END LOOP; END \$\$;
 SELECT 'mem=' || ($MEMSQL);
 SELECT 'ctx=' || string_agg(name || coalesce(' (' || ident || ')', '') || ': ' || total_bytes, ', ')
@@ -170,6 +170,7 @@ VALUES (:id, 'CAT-' || lpad(:p::text, 7, '0'),
 EOF
 done
 heading "catalog: single-row INSERT, pgbench 1 client x ${CAT_SECONDS}s, $CAT_PGBENCH_REPS interleaved runs"
+say "  isolation through PGOPTIONS: $(PGOPTIONS='-c default_transaction_isolation=repeatable\ read' bval "SHOW transaction_isolation")"
 declare -A PT PCPU
 VARIANTS=("a rc" "b rc" "b rr" "b ser")
 iso_of() { case "$1" in rc) echo "read committed" ;; rr) echo "repeatable read" ;; ser) echo "serializable" ;; esac; }
@@ -177,8 +178,11 @@ for rep in $(seq 1 "$CAT_PGBENCH_REPS"); do
     for v in "${VARIANTS[@]}"; do
         read -r k iso <<<"$v"
         bpsql -c "TRUNCATE catb_$k" -c "CHECKPOINT"
-        res="$(PGOPTIONS="-c default_transaction_isolation='$(iso_of "$iso")'" \
-               run_pgbench "$WORK/ins_$k.sql" -c 1 -j 1 -T "$CAT_SECONDS" 2>/dev/null)"
+        level="$(iso_of "$iso")"
+        # (PGOPTIONS: a space inside a value is escaped with a backslash)
+        res="$(PGOPTIONS="-c default_transaction_isolation=${level// /\\ }" \
+               run_pgbench "$WORK/ins_$k.sql" -c 1 -j 1 -T "$CAT_SECONDS" 2>"$WORK/pgbench.err")" ||
+            { cat "$WORK/pgbench.err" >&2; exit 1; }
         read -r tps ntx cpu <<<"$res"
         say "  run $rep, $k $iso: tps $tps ($ntx inserts), backend CPU $cpu us per insert"
         PT[$k.$iso]="${PT[$k.$iso]:-} $tps"; PCPU[$k.$iso]="${PCPU[$k.$iso]:-} $cpu"
