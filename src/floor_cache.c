@@ -17,12 +17,12 @@
  * query does.  Should no usable btree index on product exist, the same
  * read runs as a planned SPI query (slower, same snapshot).
  *
- * The memo: an open-addressing hash table of products (simplehash) and an
- * LRU list, in one memory context under CacheMemoryContext.  Each product
+ * The memo: an open-addressing hash table of products (simplehash), in one
+ * memory context under CacheMemoryContext, evicting the least recently used
+ * products by a clock sweep.  Each product
  * is one chunk: its name, its floors, their strings, numbers and ranges.
  * The chunks and the hash table together stay within floor_cache_size
- * (the least recently used products are evicted; the product just read is
- * always kept until the next lookup).  A product without floors is kept
+ * (the product just read is always kept until the next lookup).  A product without floors is kept
  * too (an unknown product costs one probe, not one per line).  Entries are
  * never freed while a caller may hold one: only at the start of a lookup
  * (callers use an entry until their next lookup).
@@ -74,7 +74,6 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
-#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/sinval.h"
@@ -118,20 +117,27 @@ typedef struct SnapKey
 	CommandId	curcid;
 } SnapKey;
 
-/* The floors of one product, in one chunk: header, name, floors, their data. */
+/*
+ * The floors of one product, in one chunk: this header, the name, the
+ * floors, the snapshot key, then the floors' strings, numbers and ranges.
+ * What a hit reads (the header's first fields, the name, the first floor)
+ * lies together.
+ */
 typedef struct MemoEntry
 {
-	dlist_node	lru;			/* head: most recently used */
-	Size		space;			/* what the chunk costs */
 	uint64		xact_serial;	/* transaction that read it */
-	SnapKey		snap;			/* SCOPE_SNAPSHOT: the snapshot read under */
-	EntryScope	scope;
+	FloorEntry *floors;			/* just after the name */
+	uint32		space;			/* what the chunk costs */
 	uint32		hash;
+	uint8		scope;			/* EntryScope */
+	bool		referenced;		/* used since the clock hand last passed */
 	int			nfloors;
-	FloorEntry *floors;
 	int			len;
 	char		name[FLEXIBLE_ARRAY_MEMBER];	/* NUL-terminated */
 } MemoEntry;
+
+/* SCOPE_SNAPSHOT: the snapshot it was read under, after the floors. */
+#define MEMO_SNAPKEY(e) ((SnapKey *) ((e)->floors + (e)->nfloors))
 
 #define MEMO_ENTRY_OF(ptr) ((MemoEntry *) ((char *) (ptr) - offsetof(MemoEntry, name)))
 
@@ -164,7 +170,7 @@ typedef struct MemoSlot
 static MemoryContext memo_cxt = NULL;
 static MemoryContext probe_cxt = NULL;
 static memotab_hash *memo = NULL;
-static dlist_head memo_lru = DLIST_STATIC_INIT(memo_lru);
+static uint32 clock_hand = 0;	/* next hash table slot eviction looks at */
 static Size memo_chunks = 0;	/* what the entries' chunks take */
 static bool memo_reset_pending = false;
 static MemoEntry *orphan = NULL;	/* a read not kept: freed at the next lookup */
@@ -440,7 +446,7 @@ memo_reset(void)
 		return;
 	MemoryContextReset(memo_cxt);
 	memo = NULL;
-	dlist_init(&memo_lru);
+	clock_hand = 0;
 	memo_chunks = 0;
 }
 
@@ -458,50 +464,65 @@ memo_remove(MemoEntry *e)
 
 	Assert(slot != NULL);
 	memotab_delete_item(memo, slot);
-	dlist_delete(&e->lru);
 	memo_chunks -= e->space;
 	pfree(e);
 }
 
-/* Evict the least recently used entries, but never "keep", until within budget. */
+/*
+ * Evict until within budget, never "keep" (the entry just read): the least
+ * recently used products go first, found as PostgreSQL's buffer manager
+ * finds its victims, by a clock hand sweeping the hash table that evicts
+ * the first entry not used since its last pass.  A hit only sets a flag in
+ * the entry it reads anyway: no list to reorder on the hot path.
+ */
 static void
 memo_trim(MemoEntry *keep)
 {
-	while (memo_used() > memo_budget() && !dlist_is_empty(&memo_lru))
-	{
-		MemoEntry  *e = dlist_tail_element(MemoEntry, lru, &memo_lru);
+	uint64		steps = 0;
 
-		if (e == keep)
-			break;
-		memo_remove(e);
+	while (memo_used() > memo_budget() && memo->members > (keep ? 1 : 0))
+	{
+		MemoSlot   *slot;
+		MemoEntry  *e;
+
+		if (clock_hand >= memo->size)
+			clock_hand = 0;
+		slot = &memo->data[clock_hand];
+		if (slot->status != memotab_SH_IN_USE)
+		{
+			clock_hand++;
+			continue;
+		}
+		e = MEMO_ENTRY_OF(slot->key.data);
+		if (e == keep || (e->referenced && steps++ < 2 * (uint64) memo->size))
+		{
+			if (e != keep)
+				e->referenced = false;
+			clock_hand++;
+			continue;
+		}
+		/* the next entry may shift into this slot: look at it again */
+		memotab_delete_item(memo, slot);
+		memo_chunks -= e->space;
+		pfree(e);
 	}
 }
 
 /* Make the memo ready for a lookup: the safe point for freeing anything. */
-static void
+static inline void
 memo_prepare(void)
 {
-	if (orphan)
+	if (unlikely(orphan != NULL))
 	{
 		pfree(orphan);
 		orphan = NULL;
 	}
-	if (memo_reset_pending)
+	if (unlikely(memo_reset_pending))
 		memo_reset();
-	memo_ensure();
-	if (memo_used() > memo_budget())
-		memo_trim(NULL);
-
-	/*
-	 * Freed chunks go back to the context's free lists, not to the system:
-	 * should a change in entry sizes leave much more allocated than the
-	 * entries use, start afresh.
-	 */
-	if (MemoryContextMemAllocated(memo_cxt, false) > memo_budget() + memo_budget() / 4 + 128 * 1024)
-	{
-		memo_reset();
+	if (unlikely(memo == NULL))
 		memo_ensure();
-	}
+	if (unlikely(memo_used() > memo_budget()))
+		memo_trim(NULL);		/* the setting was lowered */
 }
 
 static void
@@ -558,7 +579,7 @@ entry_usable(const MemoEntry *e, bool fresh)
 				if (fresh || e->xact_serial != xact_serial)
 					return false;
 				snapkey_of(query_snapshot(), &now);
-				return snapkey_equal(&now, &e->snap);
+				return snapkey_equal(&now, MEMO_SNAPKEY(e));
 			}
 	}
 	return false;
@@ -756,7 +777,7 @@ build_entry(const char *product, int len, uint32 hash, ProbeResult *res)
 {
 	TypeCacheEntry *rangetype = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
 	Size		head = MAXALIGN(offsetof(MemoEntry, name) + len + 1);
-	Size		total = head + MAXALIGN(sizeof(FloorEntry) * res->nrows);
+	Size		total = head + MAXALIGN(sizeof(FloorEntry) * res->nrows) + MAXALIGN(sizeof(SnapKey));
 	MemoEntry  *e;
 	char	   *p;
 	int			i;
@@ -777,7 +798,7 @@ build_entry(const char *product, int len, uint32 hash, ProbeResult *res)
 	e->name[len] = '\0';
 	e->nfloors = res->nrows;
 	e->floors = (FloorEntry *) ((char *) e + head);
-	p = (char *) e->floors + MAXALIGN(sizeof(FloorEntry) * res->nrows);
+	p = (char *) e->floors + MAXALIGN(sizeof(FloorEntry) * res->nrows) + MAXALIGN(sizeof(SnapKey));
 	for (i = 0; i < res->nrows; i++)
 	{
 		FloorRow   *r = &res->rows[i];
@@ -869,7 +890,7 @@ memo_read(const char *product, int len, uint32 hash, bool fresh)
 	MemoryContextSwitchTo(oldcxt);
 	e = build_entry(product, len, hash, &res);
 	e->scope = scope;
-	e->snap = snap;
+	*MEMO_SNAPKEY(e) = snap;
 	e->xact_serial = xact_serial;
 	MemoryContextReset(probe_cxt);
 
@@ -896,9 +917,9 @@ memo_lookup_product(const char *product, int len, bool fresh)
 	if (slot != NULL)
 	{
 		e = MEMO_ENTRY_OF(slot->key.data);
-		if (entry_usable(e, fresh))
+		if (likely(entry_usable(e, fresh)))
 		{
-			dlist_move_head(&memo_lru, &e->lru);
+			e->referenced = true;
 			return e;
 		}
 		memo_remove(e);
@@ -912,9 +933,18 @@ memo_lookup_product(const char *product, int len, bool fresh)
 	slot = memotab_insert_hash(memo, key, hash, &found);
 	Assert(!found);
 	slot->key = key;
-	dlist_push_head(&memo_lru, &e->lru);
+	e->referenced = false;
 	memo_chunks += e->space;
 	memo_trim(e);
+
+	/*
+	 * Freed chunks go back to the context's free lists, not to the system:
+	 * should a change in entry sizes leave much more allocated than the
+	 * entries use, start afresh at the next lookup.
+	 */
+	if (MemoryContextMemAllocated(memo_cxt, false) >
+		memo_budget() + memo_budget() / 4 + 128 * 1024)
+		memo_reset_pending = true;
 	return e;
 }
 
