@@ -685,6 +685,7 @@ static void
 probe_spi(text *product, Snapshot snapshot, ProbeResult *res)
 {
 	Datum		arg = PointerGetDatum(product);
+	MemoryContext oldcxt;
 	uint64		i;
 	int			ret;
 
@@ -709,6 +710,8 @@ probe_spi(text *product, Snapshot snapshot, ProbeResult *res)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_snapshot failed reading valuecheck.floors: %s",
 			 SPI_result_code_string(ret));
+	/* the copies must outlive SPI_finish() */
+	oldcxt = MemoryContextSwitchTo(probe_cxt);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		Datum		values[7];
@@ -724,6 +727,7 @@ probe_spi(text *product, Snapshot snapshot, ProbeResult *res)
 		}
 		collect_row(res, values, nulls);
 	}
+	MemoryContextSwitchTo(oldcxt);
 	SPI_finish();
 }
 
