@@ -234,11 +234,14 @@ SELECT valuecheck.approve('SKU-2', 20, 'update B', max_uses => 1) AS b_upd \gset
 INSERT INTO orders (id, sku, price, approval_id) VALUES (20, 'SKU-2', 45, :a_upd);
 SELECT pg_temp.uses(:a_upd) AS a_uses;
 SELECT count(*) AS exceptions_before FROM valuecheck.exceptions WHERE approval_id IN (:a_upd, :b_upd);
--- still below the floor, above the approval's minimum: no further use,
--- but recorded
-UPDATE orders SET price = 40 WHERE id = 20;
+-- a higher price, still below the floor: it cannot widen what the approval
+-- covers, so no further use, but recorded
+UPDATE orders SET price = 47 WHERE id = 20;
 SELECT pg_temp.uses(:a_upd) AS a_uses;
 SELECT approval_id, price, floor FROM valuecheck.exceptions WHERE approval_id IN (:a_upd, :b_upd) ORDER BY exception_id;
+-- a lower price takes a use, as an insert would
+UPDATE orders SET price = 40 WHERE id = 20;
+SELECT pg_temp.uses(:a_upd) AS a_uses;
 -- below the approval's minimum: refused
 UPDATE orders SET price = 29 WHERE id = 20;
 -- a change of a column that is not mapped is not checked at all
@@ -247,16 +250,17 @@ SELECT count(*) AS exceptions_now FROM valuecheck.exceptions WHERE approval_id I
 -- switching to another approval takes one of its uses
 UPDATE orders SET approval_id = :b_upd, price = 25 WHERE id = 20;
 SELECT pg_temp.uses(:a_upd) AS a_uses, pg_temp.uses(:b_upd) AS b_uses;
--- B has no use left, but the line keeps it: no use needed
-UPDATE orders SET price = 21 WHERE id = 20;
+-- B has no use left, but the line keeps it at a price not lower: no use needed
+UPDATE orders SET price = 25.50 WHERE id = 20;
 SELECT pg_temp.uses(:b_upd) AS b_uses;
--- switching back to A takes a use of A again
+-- a lower price would need another use of B
+UPDATE orders SET price = 21 WHERE id = 20;
+-- switching back to A needs a use of A, and A is used up
 UPDATE orders SET approval_id = :a_upd, price = 35 WHERE id = 20;
-SELECT pg_temp.uses(:a_upd) AS a_uses;
--- A is now used up; a line that held no approval cannot take it
+-- a line that held no approval cannot take it either
 INSERT INTO orders (id, sku, price) VALUES (21, 'SKU-2', 55);
 UPDATE orders SET price = 45, approval_id = :a_upd WHERE id = 21;
--- the line at id 20 keeps A: still fine
+-- the line at id 20 keeps B: still fine at a higher price
 UPDATE orders SET price = 31 WHERE id = 20;
 -- a line that was at or above its floor and names an approval takes a use
 -- when it goes below
@@ -277,17 +281,22 @@ SELECT pg_temp.uses(:c_upd) AS c_uses;
 UPDATE valuecheck.floors SET min_price = 45 WHERE floor_id = 3;
 UPDATE orders SET price = 44 WHERE id = 22;
 SELECT pg_temp.uses(:c_upd) AS c_uses;
--- with the floor back at 50 the old row (44) needed it too: no use
+-- with the floor back at 50 the old row (44) needed it too: a price not
+-- lower takes no use
 UPDATE valuecheck.floors SET min_price = 50 WHERE floor_id = 3;
-UPDATE orders SET price = 43 WHERE id = 22;
+UPDATE orders SET price = 44.50 WHERE id = 22;
 SELECT pg_temp.uses(:c_upd) AS c_uses;
--- a kept approval must still satisfy its other conditions
+-- revocation and expiry stop new uses, not edits that cannot widen an old
+-- one: a kept approval at a price not lower is still accepted
 SELECT valuecheck.revoke_approval(:c_upd);
 UPDATE valuecheck.approvals SET revoked_at = '2024-01-02 03:04:05+00' WHERE approval_id = :c_upd;
+UPDATE orders SET price = 45.50 WHERE id = 22;
+-- but a lower price would be a new use, which a revoked approval cannot give
 UPDATE orders SET price = 42 WHERE id = 22;
 UPDATE orders SET status = 'closed' WHERE id = 22;
-UPDATE valuecheck.approvals SET expires_at = '2024-01-01 00:00:00+00' WHERE approval_id = :a_upd;
+UPDATE valuecheck.approvals SET expires_at = '2024-01-01 00:00:00+00' WHERE approval_id = :b_upd;
 UPDATE orders SET price = 32 WHERE id = 20;
+UPDATE orders SET price = 30 WHERE id = 20;
 SELECT id, sku, price, approval_id, status FROM orders WHERE id BETWEEN 20 AND 22 ORDER BY id;
 SELECT approval_id, price, floor FROM valuecheck.exceptions
  WHERE approval_id IN (:a_upd, :b_upd, :c_upd) ORDER BY exception_id;

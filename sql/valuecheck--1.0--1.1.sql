@@ -1,3 +1,245 @@
 /* valuecheck 1.0 -> 1.1 */
 
 \echo Use "ALTER EXTENSION valuecheck UPDATE TO '1.1'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- issue 7: security
+-- ---------------------------------------------------------------------------
+
+-- protect() replaces only a trigger that runs valuecheck.enforce
+CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
+                                   product text,
+                                   price text,
+                                   list_price text DEFAULT NULL,
+                                   quantity text DEFAULT NULL,
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   currency text DEFAULT NULL,
+                                   ordered_at text DEFAULT NULL,
+                                   approval text DEFAULT NULL,
+                                   mode text DEFAULT 'enforce',
+                                   unknown_product text DEFAULT 'allow')
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind      "char";
+    parent    regclass;
+    child     regclass;
+    args      text := '';
+    col       record;
+    coltype   regtype;
+    basetype  regtype;
+    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
+    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to protect must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
+    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Only plain and partitioned tables can be protected.';
+    END IF;
+    IF product IS NULL OR price IS NULL THEN
+        RAISE EXCEPTION 'the product and price columns must be given'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
+    END IF;
+    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
+        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid values are ''allow'' and ''reject''.';
+    END IF;
+
+    -- A partition is covered by its protected ancestor: a second trigger
+    -- would check (and consume approvals) twice.
+    SELECT a.relid INTO parent
+      FROM pg_partition_ancestors(rel) a
+      JOIN pg_trigger t ON t.tgrelid = a.relid
+     WHERE a.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF parent IS NOT NULL THEN
+        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Change the protection of the partitioned table instead.';
+    END IF;
+
+    -- ... and a partition protected on its own would clash with the clone
+    SELECT t.tgrelid INTO child
+      FROM pg_partition_tree(rel) p
+      JOIN pg_trigger t ON t.tgrelid = p.relid
+     WHERE p.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
+    END IF;
+
+    FOR col IN
+        SELECT m.role, m.colname, m.ord
+          FROM (VALUES (1, 'product', protect.product),
+                       (2, 'price', protect.price),
+                       (3, 'list_price', protect.list_price),
+                       (4, 'quantity', protect.quantity),
+                       (5, 'campaign', protect.campaign),
+                       (6, 'rep', protect.rep),
+                       (7, 'currency', protect.currency),
+                       (8, 'ordered_at', protect.ordered_at),
+                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
+         WHERE m.colname IS NOT NULL
+         ORDER BY m.ord
+    LOOP
+        SELECT a.atttypid::regtype INTO coltype
+          FROM pg_attribute a
+         WHERE a.attrelid = rel AND a.attname = col.colname
+           AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
+                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = format('It was given as the %s column.', col.role);
+        END IF;
+        -- a domain is judged by its base type
+        basetype := coltype;
+        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
+            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
+        END LOOP;
+        IF col.role IN ('price', 'list_price', 'quantity')
+           AND NOT basetype = ANY (numeric_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                    coltype, replace(col.role, '_', ' ')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
+        END IF;
+        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use timestamp with time zone, timestamp or date.';
+        END IF;
+        args := args || format(', %L', col.role || '=' || col.colname);
+    END LOOP;
+    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
+
+    -- replace only our own trigger: one of that name running another
+    -- function is not ours to drop
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
+                  AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
+        RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
+        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+    END IF;
+    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
+                   rel, substr(args, 3));
+END
+$$;
+
+-- The reports read mapped columns through valuecheck.mapped_*() instead of
+-- casts (a cast on the column's type is the table owner's code).
+DROP FUNCTION valuecheck.column_expression(name, text);
+
+-- The reports read mapped columns the way the trigger does (src/mapped_value.c):
+-- key columns by their type's output function, prices and quantities as
+-- numeric, ordered_at as timestamptz.  Never a cast or an operator of the
+-- column's type, which the table's owner may have defined: the reports run
+-- with the caller's rights.
+CREATE FUNCTION valuecheck.mapped_text(value anyelement)
+RETURNS text
+AS 'MODULE_PATHNAME', 'valuecheck_mapped_text'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.mapped_text(anyelement) IS
+    'a mapped key column''s text form, as the enforcement trigger reads it';
+
+CREATE FUNCTION valuecheck.mapped_numeric(value anyelement)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_mapped_numeric'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.mapped_numeric(anyelement) IS
+    'a mapped price or quantity column as numeric, as the enforcement trigger reads it';
+
+CREATE FUNCTION valuecheck.mapped_time(value anyelement)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'valuecheck_mapped_time'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.mapped_time(anyelement) IS
+    'a mapped ordered_at column as timestamptz';
+
+-- valuecheck.mapped_<reader>(t.<column>), or NULL for an unmapped column.
+CREATE FUNCTION valuecheck.mapped_expression(col name, reader text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN col IS NOT NULL THEN format('valuecheck.mapped_%s(t.%I)', reader, col) END $$;
+
+-- SQL expressions over a protected table's mapped columns, for the reports.
+-- Identifiers are quoted with %I; nothing else from the catalog is spliced.
+CREATE OR REPLACE FUNCTION valuecheck.mapping_expressions(rel regclass,
+    OUT product text, OUT price text, OUT list_price text, OUT quantity text,
+    OUT campaign text, OUT rep text, OUT currency text, OUT ordered_at text,
+    OUT approval text)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+BEGIN
+    SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Protect it with valuecheck.protect() first.';
+    END IF;
+    IF m.mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'the protection of table "%" cannot be read: %',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                m.mode
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Protect it again with valuecheck.protect().';
+    END IF;
+    product    := valuecheck.mapped_expression(m.product, 'text');
+    price      := valuecheck.mapped_expression(m.price, 'numeric');
+    list_price := valuecheck.mapped_expression(m.list_price, 'numeric');
+    quantity   := COALESCE(valuecheck.mapped_expression(m.quantity, 'numeric'),
+                           '1::pg_catalog.numeric');
+    campaign   := COALESCE(valuecheck.mapped_expression(m.campaign, 'text'),
+                           'NULL::pg_catalog.text');
+    rep        := COALESCE(valuecheck.mapped_expression(m.rep, 'text'),
+                           'NULL::pg_catalog.text');
+    currency   := COALESCE(valuecheck.mapped_expression(m.currency, 'text'),
+                           'NULL::pg_catalog.text');
+    ordered_at := COALESCE(valuecheck.mapped_expression(m.ordered_at, 'time'),
+                           'NULL::pg_catalog.timestamptz');
+    approval   := COALESCE(valuecheck.mapped_expression(m.approval, 'text'),
+                           'NULL::pg_catalog.text');
+END
+$$;

@@ -367,6 +367,16 @@ BEGIN
     END LOOP;
     args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
 
+    -- replace only our own trigger: one of that name running another
+    -- function is not ours to drop
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
+                  AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
+        RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_trigger t
                 WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
         EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
@@ -1045,12 +1055,41 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION valuecheck.parse_approval_id(text) IS
     'the approval id an approval column value names, or NULL';
 
--- t.<column>::pg_catalog.<type>, or NULL for an unmapped column.
-CREATE FUNCTION valuecheck.column_expression(col name, typ text)
+-- The reports read mapped columns the way the trigger does (src/mapped_value.c):
+-- key columns by their type's output function, prices and quantities as
+-- numeric, ordered_at as timestamptz.  Never a cast or an operator of the
+-- column's type, which the table's owner may have defined: the reports run
+-- with the caller's rights.
+CREATE FUNCTION valuecheck.mapped_text(value anyelement)
+RETURNS text
+AS 'MODULE_PATHNAME', 'valuecheck_mapped_text'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.mapped_text(anyelement) IS
+    'a mapped key column''s text form, as the enforcement trigger reads it';
+
+CREATE FUNCTION valuecheck.mapped_numeric(value anyelement)
+RETURNS numeric
+AS 'MODULE_PATHNAME', 'valuecheck_mapped_numeric'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.mapped_numeric(anyelement) IS
+    'a mapped price or quantity column as numeric, as the enforcement trigger reads it';
+
+CREATE FUNCTION valuecheck.mapped_time(value anyelement)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'valuecheck_mapped_time'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION valuecheck.mapped_time(anyelement) IS
+    'a mapped ordered_at column as timestamptz';
+
+-- valuecheck.mapped_<reader>(t.<column>), or NULL for an unmapped column.
+CREATE FUNCTION valuecheck.mapped_expression(col name, reader text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN col IS NOT NULL THEN format('t.%I::pg_catalog.%s', col, typ) END $$;
+AS $$ SELECT CASE WHEN col IS NOT NULL THEN format('valuecheck.mapped_%s(t.%I)', reader, col) END $$;
 
 -- SQL expressions over a protected table's mapped columns, for the reports.
 -- Identifiers are quoted with %I; nothing else from the catalog is spliced.
@@ -1072,20 +1111,27 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = 'Protect it with valuecheck.protect() first.';
     END IF;
-    product    := valuecheck.column_expression(m.product, 'text');
-    price      := valuecheck.column_expression(m.price, 'numeric');
-    list_price := valuecheck.column_expression(m.list_price, 'numeric');
-    quantity   := COALESCE(valuecheck.column_expression(m.quantity, 'numeric'),
+    IF m.mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'the protection of table "%" cannot be read: %',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                m.mode
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Protect it again with valuecheck.protect().';
+    END IF;
+    product    := valuecheck.mapped_expression(m.product, 'text');
+    price      := valuecheck.mapped_expression(m.price, 'numeric');
+    list_price := valuecheck.mapped_expression(m.list_price, 'numeric');
+    quantity   := COALESCE(valuecheck.mapped_expression(m.quantity, 'numeric'),
                            '1::pg_catalog.numeric');
-    campaign   := COALESCE(valuecheck.column_expression(m.campaign, 'text'),
+    campaign   := COALESCE(valuecheck.mapped_expression(m.campaign, 'text'),
                            'NULL::pg_catalog.text');
-    rep        := COALESCE(valuecheck.column_expression(m.rep, 'text'),
+    rep        := COALESCE(valuecheck.mapped_expression(m.rep, 'text'),
                            'NULL::pg_catalog.text');
-    currency   := COALESCE(valuecheck.column_expression(m.currency, 'text'),
+    currency   := COALESCE(valuecheck.mapped_expression(m.currency, 'text'),
                            'NULL::pg_catalog.text');
-    ordered_at := COALESCE(valuecheck.column_expression(m.ordered_at, 'timestamptz'),
+    ordered_at := COALESCE(valuecheck.mapped_expression(m.ordered_at, 'time'),
                            'NULL::pg_catalog.timestamptz');
-    approval   := COALESCE(valuecheck.column_expression(m.approval, 'text'),
+    approval   := COALESCE(valuecheck.mapped_expression(m.approval, 'text'),
                            'NULL::pg_catalog.text');
 END
 $$;

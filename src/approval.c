@@ -7,18 +7,22 @@
  * valuecheck.approvals with the rights of its owner, switched for that step
  * only, so neither managers nor reps need (or get) write access to it.
  *
- * Use counting: the trigger locks the approval row (SELECT ... FOR UPDATE)
- * before judging it, so of two transactions racing for the last use the
- * second waits, then sees the first's committed count (READ COMMITTED) or
- * fails to serialize (REPEATABLE READ).  The increment is an ordinary
- * update in the writer's transaction: a rollback gives the use back.
+ * Use counting: the trigger checks the approval's terms without a lock,
+ * then, to take a use, locks the approval row (SELECT ... FOR UPDATE) and
+ * checks again, so of two transactions racing for the last use the second
+ * waits, then sees the first's committed count (READ COMMITTED) or fails
+ * to serialize (REPEATABLE READ).  The increment is an ordinary update in
+ * the writer's transaction: a rollback gives the use back.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "catalog/namespace.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -29,31 +33,58 @@ PG_FUNCTION_INFO_V1(valuecheck_approve);
 PG_FUNCTION_INFO_V1(valuecheck_revoke_approval);
 PG_FUNCTION_INFO_V1(valuecheck_parse_approval_id);
 
+static SPIPlanPtr read_plan = NULL;
 static SPIPlanPtr lock_plan = NULL;
 static SPIPlanPtr use_plan = NULL;
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr revoke_plan = NULL;
 
 /*
- * Read approval "id" into SPI_tuptable (no row: it does not exist), locking
- * it: of several transactions taking or revoking it, one waits for the
- * other.  Columns: product, campaign, rep, min_price, max_uses, uses,
- * expires_at, revoked_at.
+ * An approval row, as the checks read it.
+ */
+typedef struct ApprovalTerms
+{
+	char	   *product;
+	char	   *campaign;		/* NULL = any */
+	char	   *rep;			/* NULL = any */
+	Numeric		min_price;
+	bool		limited;		/* max_uses is set */
+	int32		max_uses;
+	int32		uses;
+	TimestampTz expires_at;
+	bool		revoked;
+	TimestampTz revoked_at;
+} ApprovalTerms;
+
+#define APPROVAL_COLUMNS \
+	"SELECT a.product, a.campaign, a.rep, a.min_price," \
+	"       a.max_uses, a.uses, a.expires_at, a.revoked_at" \
+	"  FROM valuecheck.approvals a" \
+	" WHERE a.approval_id OPERATOR(pg_catalog.=) $1"
+
+/*
+ * Read approval "id" (inside SPI, as the owner of valuecheck.approvals)
+ * into SPI_tuptable; no row: it does not exist.  With "lock", the row is
+ * locked FOR UPDATE: of several transactions taking or revoking it, one
+ * waits for the other, and in READ COMMITTED the waiter reads the row as
+ * the other left it.  Without, nothing is locked: a write that names an
+ * approval which does not cover it must not block the approval's owner.
  */
 static void
-lock_approval(Datum id)
+read_approval(Datum id, bool lock)
 {
 	Oid			types[1] = {INT8OID};
 	int			ret;
 
-	ret = SPI_execute_plan(spi_plan_once(&lock_plan,
-									 "SELECT a.product, a.campaign, a.rep, a.min_price,"
-									 "       a.max_uses, a.uses, a.expires_at, a.revoked_at"
-									 "  FROM valuecheck.approvals a"
-									 " WHERE a.approval_id OPERATOR(pg_catalog.=) $1"
-									 "   FOR UPDATE",
-									 1, types),
-						   &id, NULL, false, 0);
+	if (lock)
+		ret = SPI_execute_plan(spi_plan_once(&lock_plan,
+											 APPROVAL_COLUMNS " FOR UPDATE",
+											 1, types),
+							   &id, NULL, false, 0);
+	else
+		ret = SPI_execute_plan(spi_plan_once(&read_plan, APPROVAL_COLUMNS,
+											 1, types),
+							   &id, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading valuecheck.approvals failed: %s",
 			 SPI_result_code_string(ret));
@@ -61,7 +92,8 @@ lock_approval(Datum id)
 
 /*
  * An approval id is a positive bigint written in plain digits; anything
- * else in the approval column names no approval.
+ * else in the approval column names no approval, and so does a value that
+ * does not fit in bigint (it must not wrap around to a small id).
  */
 bool
 approval_id_parse(const char *value, int64 *id)
@@ -75,9 +107,10 @@ approval_id_parse(const char *value, int64 *id)
 	{
 		if (*p < '0' || *p > '9')
 			return false;
-		v = v * 10 + (*p - '0');
-		if (v > (uint64) PG_INT64_MAX)
+		/* v * 10 + digit <= PG_INT64_MAX, tested without overflowing */
+		if (v > ((uint64) PG_INT64_MAX - (*p - '0')) / 10)
 			return false;
+		v = v * 10 + (*p - '0');
 	}
 	if (v == 0)
 		return false;
@@ -115,21 +148,135 @@ spi_string(int col)
 }
 
 /*
- * Check the approval a below-floor line names and, when req->consume, take
- * one of its uses.  Returns the approval id, or -1 with *failure saying
- * which condition failed (as the end of a sentence about the approval).
+ * The approval just read into SPI_tuptable, copied into "cxt"; false when
+ * there is none.
+ */
+static bool
+approval_terms(MemoryContext cxt, ApprovalTerms *t)
+{
+	MemoryContext oldcxt;
+
+	if (SPI_processed == 0)
+		return false;
+	oldcxt = MemoryContextSwitchTo(cxt);
+	t->product = spi_string(1);
+	t->campaign = spi_string(2);
+	t->rep = spi_string(3);
+	t->min_price = DatumGetNumericCopy(spi_datum(4));
+	t->limited = !spi_isnull(5);
+	t->max_uses = t->limited ? DatumGetInt32(spi_datum(5)) : 0;
+	t->uses = DatumGetInt32(spi_datum(6));
+	t->expires_at = DatumGetTimestampTz(spi_datum(7));
+	t->revoked = !spi_isnull(8);
+	t->revoked_at = t->revoked ? DatumGetTimestampTz(spi_datum(8)) : 0;
+	MemoryContextSwitchTo(oldcxt);
+	return true;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * Does the approval cover the line for a new use?  NULL if it does, else
+ * which condition failed, as the end of a sentence about the approval.
+ * The approval's own terms (product, campaign, rep, minimum price, uses)
+ * are named only to a writer who may read valuecheck.approvals
+ * ("disclose"); others learn only which condition failed.
+ */
+static char *
+approval_mismatch(const ApprovalTerms *t, const ApprovalRequest *req,
+				  bool disclose)
+{
+	if (t->revoked)
+		return disclose ?
+			psprintf("it was revoked at %s",
+					 timestamptz_text(TimestampTzGetDatum(t->revoked_at))) :
+			pstrdup("it was revoked");
+	if (!same_text(t->product, req->product))
+		return disclose ?
+			psprintf("it is for product \"%s\"", t->product) :
+			pstrdup("it is for another product");
+	if (t->campaign && !same_text(t->campaign, req->campaign))
+		return disclose ?
+			psprintf("it is for campaign \"%s\"", t->campaign) :
+			pstrdup("it is for another campaign");
+	if (t->rep && !same_text(t->rep, req->rep))
+		return disclose ?
+			psprintf("it is for rep \"%s\"", t->rep) :
+			pstrdup("it is for another rep");
+	/* judged at the time of the write: the transaction's start */
+	if (t->expires_at <= GetCurrentTransactionStartTimestamp())
+		return disclose ?
+			psprintf("it expired at %s",
+					 timestamptz_text(TimestampTzGetDatum(t->expires_at))) :
+			pstrdup("it has expired");
+	if (numeric_less(req->price, t->min_price))
+		return disclose ?
+			psprintf("it allows no price below %s", numeric_text(t->min_price)) :
+			pstrdup("the price is below the approved minimum");
+	if (t->limited && t->uses >= t->max_uses)
+		return disclose ?
+			psprintf("it has no uses left (%d of %d used)", t->uses, t->max_uses) :
+			pstrdup("it has no uses left");
+	return NULL;
+}
+
+/*
+ * May an UPDATE keep the approval its old row held, without a new use?
+ * The caller has checked that the update cannot widen what the approval
+ * covers (same approval, old row below its floor now, product, campaign,
+ * currency and rep kept, price not lowered, quantity not raised); here the
+ * old row must have met the approval's terms.  Expiry and revocation stop
+ * new uses only, so they are not checked.
+ */
+static bool
+approval_kept(const ApprovalTerms *t, const ApprovalRequest *req)
+{
+	return same_text(t->product, req->product) &&
+		(t->campaign == NULL || same_text(t->campaign, req->campaign)) &&
+		(t->rep == NULL || same_text(t->rep, req->rep)) &&
+		!numeric_less(req->kept_price, t->min_price);
+}
+
+/* May the current user read valuecheck.approvals? */
+static bool
+may_read_approvals(void)
+{
+	Oid			relid = get_relname_relid("approvals",
+										  get_namespace_oid("valuecheck", false));
+
+	return OidIsValid(relid) &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+}
+
+/*
+ * Check the approval a below-floor line names and take one of its uses, or
+ * (req->kept_price set) let an UPDATE keep the approval its old row held.
+ * Returns the approval id, or -1 with *failure saying which condition
+ * failed (as the end of a sentence about the approval).
+ *
+ * The terms are checked without a lock; only taking a use locks the
+ * approval row, and the terms are checked again under that lock.  So a
+ * write naming an approval that does not cover it (in warn mode, where the
+ * writer's transaction goes on) never blocks the approval's rightful use
+ * or its revocation.
  */
 int64
 approval_use(const ApprovalRequest *req, char **failure)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
-	Oid			types[1] = {INT8OID};
 	Datum		args[1];
 	int64		id;
+	bool		disclose;
+	ApprovalTerms terms;
 	Oid			save_userid;
 	int			save_sec;
 	int			ret;
 	char	   *why = NULL;
+	bool		kept = false;
 
 	if (!approval_id_parse(req->approval_value, &id))
 	{
@@ -137,50 +284,36 @@ approval_use(const ApprovalRequest *req, char **failure)
 		return -1;
 	}
 	args[0] = Int64GetDatum(id);
+	disclose = may_read_approvals();
 
 	run_as_owner(valuecheck_table_owner("approvals"), &save_userid, &save_sec);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	lock_approval(args[0]);
-
-	if (SPI_processed == 0)
+	read_approval(args[0], false);
+	if (!approval_terms(callercxt, &terms))
 		why = "it does not exist";
-	else
+	else if (req->kept_price != NULL && approval_kept(&terms, req))
+		kept = true;
+	else if ((why = approval_mismatch(&terms, req, disclose)) == NULL)
 	{
-		char	   *product = spi_string(1);
-		char	   *campaign = spi_string(2);
-		char	   *rep = spi_string(3);
-		Numeric		min_price = DatumGetNumeric(spi_datum(4));
-		TimestampTz expires_at = DatumGetTimestampTz(spi_datum(7));
-		MemoryContext spicxt = MemoryContextSwitchTo(callercxt);
-
-		if (!spi_isnull(8))
-			why = psprintf("it was revoked at %s", timestamptz_text(spi_datum(8)));
-		else if (strcmp(product, req->product) != 0)
-			why = psprintf("it is for product \"%s\"", product);
-		else if (campaign && (req->campaign == NULL || strcmp(campaign, req->campaign) != 0))
-			why = psprintf("it is for campaign \"%s\"", campaign);
-		else if (rep && (req->rep == NULL || strcmp(rep, req->rep) != 0))
-			why = psprintf("it is for rep \"%s\"", rep);
-		else if (expires_at <= GetCurrentTransactionStartTimestamp())
-			why = psprintf("it expired at %s", timestamptz_text(spi_datum(7)));
-		else if (numeric_less(req->price, min_price))
-			why = psprintf("it allows no price below %s", numeric_text(min_price));
-		else if (req->consume && !spi_isnull(5) &&
-				 DatumGetInt32(spi_datum(6)) >= DatumGetInt32(spi_datum(5)))
-			why = psprintf("it has no uses left (%d of %d used)",
-						   DatumGetInt32(spi_datum(6)), DatumGetInt32(spi_datum(5)));
-		MemoryContextSwitchTo(spicxt);
+		/* take the use: lock, then judge the row as it is now */
+		read_approval(args[0], true);
+		if (!approval_terms(callercxt, &terms))
+			why = "it does not exist";
+		else
+			why = approval_mismatch(&terms, req, disclose);
 	}
 
-	if (why == NULL && req->consume)
+	if (why == NULL && !kept)
 	{
+		Oid			types[1] = {INT8OID};
+
 		ret = SPI_execute_plan(spi_plan_once(&use_plan,
-										 "UPDATE valuecheck.approvals"
-										 "   SET uses = uses OPERATOR(pg_catalog.+) 1"
-										 " WHERE approval_id OPERATOR(pg_catalog.=) $1",
-										 1, types),
+											 "UPDATE valuecheck.approvals"
+											 "   SET uses = uses OPERATOR(pg_catalog.+) 1"
+											 " WHERE approval_id OPERATOR(pg_catalog.=) $1",
+											 1, types),
 							   args, NULL, false, 0);
 		if (ret != SPI_OK_UPDATE || SPI_processed != 1)
 			elog(ERROR, "taking a use of approval " INT64_FORMAT " failed", id);
@@ -317,7 +450,7 @@ valuecheck_revoke_approval(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* lock first: a line taking a use waits for us, or we for it */
-	lock_approval(values[0]);
+	read_approval(values[0], true);
 	if (SPI_processed == 0)
 		found = 0;
 	else if (!spi_isnull(8))

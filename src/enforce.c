@@ -67,46 +67,13 @@ read_key(ProtectionConfig *config, TupleTableSlot *slot, int role, int *len)
 {
 	bool		isnull;
 	Datum		value;
-	char	   *s;
 
 	if (config->attnum[role] == InvalidAttrNumber)
 		return NULL;
 	value = slot_getattr(slot, config->attnum[role], &isnull);
 	if (isnull)
 		return NULL;
-	if (config->use_text[role])
-	{
-		text	   *t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
-
-		if (len)
-		{
-			/* the product is hashed as bytes: no copy needed */
-			*len = VARSIZE_ANY_EXHDR(t);
-			return VARDATA_ANY(t);
-		}
-		return text_to_cstring(t);
-	}
-	if (config->basetype[role] == BPCHAROID)
-	{
-		/*
-		 * char(n): its text form is what ::text gives, without the padding
-		 * (bpcharout would keep it, and 'SKU-1   ' would match no floor).
-		 */
-		BpChar	   *b = DatumGetBpCharPP(value);
-		const char *p = VARDATA_ANY(b);
-		int			n = VARSIZE_ANY_EXHDR(b);
-
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		s = pnstrdup(p, n);
-		if (len)
-			*len = n;
-		return s;
-	}
-	s = OutputFunctionCall(&config->output[role], value);
-	if (len)
-		*len = strlen(s);
-	return s;
+	return mapped_key_text(value, config->basetype[role], &config->output[role], len);
 }
 
 static Numeric
@@ -361,25 +328,72 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 	}
 }
 
-/*
- * Did the row before an UPDATE already need the approval the new row names?
- * Only then does keeping it cost no further use.
- */
 static bool
-old_row_needed_approval(ProtectionConfig *config, TupleTableSlot *oldslot,
-						int64 approval_id)
+same_key(const char *a, int alen, const char *b, int blen)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * May an UPDATE whose new row is below its floor and names approval
+ * "approval_id" keep that approval without a new use?  Only when it cannot
+ * widen what the approval covers: the old row named the same approval and
+ * is below its floor now, and the new row keeps product, campaign,
+ * currency and rep, does not lower the price and does not raise the
+ * quantity.  Returns the old row's price (for approval_use() to check the
+ * old row against the approval's terms), or NULL: the update takes a use
+ * like an insert.
+ */
+static Numeric
+update_kept_price(ProtectionConfig *config, TupleTableSlot *oldslot,
+				  TupleTableSlot *newslot, const Line *line, const char *rep,
+				  int64 approval_id)
 {
 	Line		old;
 	const FloorEntry *entry;
 	Numeric		floor;
 	int64		old_id;
+	char	   *old_approval;
+	Numeric		old_qty,
+				new_qty;
+
+	old_approval = read_key(config, oldslot, ROLE_APPROVAL, NULL);
+	if (old_approval == NULL || !approval_id_parse(old_approval, &old_id) ||
+		old_id != approval_id)
+		return NULL;
 
 	read_line(config, oldslot, &old);
-	old.approval = read_key(config, oldslot, ROLE_APPROVAL, NULL);
-	if (old.approval == NULL || !approval_id_parse(old.approval, &old_id) ||
-		old_id != approval_id)
-		return false;
-	return judge_line(config, oldslot, &old, &entry, &floor) == LINE_BELOW;
+	if (!same_key(old.product, old.product_len, line->product, line->product_len) ||
+		!same_key(old.campaign, old.campaign_len, line->campaign, line->campaign_len) ||
+		!same_key(old.currency, old.currency_len, line->currency, line->currency_len) ||
+		!same_text(read_key(config, oldslot, ROLE_REP, NULL), rep))
+		return NULL;
+
+	if (judge_line(config, oldslot, &old, &entry, &floor) != LINE_BELOW ||
+		numeric_less(line->price, old.price))
+		return NULL;
+
+	old_qty = read_number(config, oldslot, ROLE_QUANTITY);
+	new_qty = read_number(config, newslot, ROLE_QUANTITY);
+	if (old_qty == NULL || new_qty == NULL)
+	{
+		if (old_qty != new_qty)
+			return NULL;
+	}
+	else if (numeric_less(old_qty, new_qty))
+		return NULL;
+
+	return old.price;
 }
 
 Datum
@@ -460,10 +474,10 @@ valuecheck_enforce(PG_FUNCTION_ARGS)
 		req.rep = read_key(config, slot, ROLE_REP, NULL);
 		req.price = line.price;
 		req.floor = floor;
-		req.consume = !(is_update &&
-						approval_id_parse(line.approval, &named_id) &&
-						old_row_needed_approval(config, trigdata->tg_trigslot,
-												named_id));
+		req.kept_price = NULL;
+		if (is_update && approval_id_parse(line.approval, &named_id))
+			req.kept_price = update_kept_price(config, trigdata->tg_trigslot,
+											   slot, &line, req.rep, named_id);
 		approval_id = approval_use(&req, &failure);
 		if (approval_id >= 0)
 		{

@@ -1613,13 +1613,37 @@ lk_row_leakage(FunctionCallInfo fcinfo, int qk, LkRow *row)
 	return true;
 }
 
+/*
+ * Every other counter of a state is bounded by "lines" (the state's input
+ * functions check that), so counting lines with a check is enough to keep
+ * every state readable back.
+ */
+pg_noreturn static void
+lk_counter_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("valuecheck.leakage_state counter out of range")));
+}
+
+static pg_attribute_always_inline void
+lk_count_line(LkState *st)
+{
+	if (unlikely(st->lines == PG_INT64_MAX))
+		lk_counter_overflow();
+	st->lines++;
+}
+
 static void
 lk_row_apply(LkWork *w, const LkRow *row, int sign)
 {
 	LkState    *st = w->st;
 	int			i;
 
-	st->lines += sign;
+	if (sign > 0)
+		lk_count_line(st);
+	else
+		st->lines--;
 	if (row->discounted)
 		st->discounted += sign;
 	if (row->below)
@@ -1757,7 +1781,7 @@ lk_hot_discount(FunctionCallInfo fcinfo, int qk, LkWork *w)
 	lk_qty_parse(fcinfo, qk, &q);
 	if (!(l.fits && p.fits && q.fits && lk_diff_times(&l, &p, &q, &v)))
 		return false;
-	w->st->lines++;
+	lk_count_line(w->st);
 	lk_hot_sum(w, LK_DISC, v.v, v.d);
 	return true;
 }
@@ -1780,12 +1804,12 @@ lk_hot_floor(FunctionCallInfo fcinfo, int qk, LkWork *w)
 		return false;
 	if (lk_cmp_num(&p, &f) >= 0)
 	{
-		w->st->lines++;
+		lk_count_line(w->st);
 		return true;
 	}
 	if (!lk_diff_times(&f, &p, &q, &v))
 		return false;
-	w->st->lines++;
+	lk_count_line(w->st);
 	w->st->below++;
 	lk_hot_sum(w, LK_FLOORSUM, v.v, v.d);
 	return true;
@@ -1825,7 +1849,7 @@ lk_hot_leakage(FunctionCallInfo fcinfo, int qk, LkWork *w)
 		}
 	}
 
-	st->lines++;
+	lk_count_line(st);
 	lk_hot_sum(w, LK_UNITS, q.m, q.d);
 	lk_hot_sum(w, LK_LIST, (lk_acc) l.m * q.m, l.d + q.d);
 	lk_hot_sum(w, LK_NET, (lk_acc) p.m * q.m, p.d + q.d);
@@ -1999,9 +2023,7 @@ lk_add_count(int64 a, int64 b)
 	int64		r;
 
 	if (pg_add_s64_overflow(a, b, &r))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("valuecheck.leakage_state counter out of range")));
+		lk_counter_overflow();
 	return r;
 }
 

@@ -56,20 +56,12 @@ config_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
-pg_noreturn static void
-bad_argument(const char *arg)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-			 errmsg("invalid valuecheck trigger argument \"%s\"", arg),
-			 errhint("Create valuecheck triggers with valuecheck.protect().")));
-}
-
 /*
- * Parse trigger arguments.  Strings in the result point into "args".
+ * Parse trigger arguments.  Returns NULL, or what is wrong with them (then
+ * "out" is incomplete).  Strings in the result point into "args".
  */
-void
-protection_args_parse(int nargs, char **args, ProtectionArgs *out)
+static char *
+protection_args_problem(int nargs, char **args, ProtectionArgs *out)
 {
 	int			i;
 
@@ -82,7 +74,7 @@ protection_args_parse(int nargs, char **args, ProtectionArgs *out)
 		int			role;
 
 		if (eq == NULL || eq[1] == '\0')
-			bad_argument(arg);
+			return psprintf("invalid valuecheck trigger argument \"%s\"", arg);
 		keylen = eq - arg;
 
 		if (keylen == 4 && strncmp(arg, "mode", 4) == 0)
@@ -90,7 +82,7 @@ protection_args_parse(int nargs, char **args, ProtectionArgs *out)
 			if (strcmp(eq + 1, "warn") == 0)
 				out->warn_mode = true;
 			else if (strcmp(eq + 1, "enforce") != 0)
-				bad_argument(arg);
+				return psprintf("invalid valuecheck trigger argument \"%s\"", arg);
 			continue;
 		}
 		if (keylen == 15 && strncmp(arg, "unknown_product", 15) == 0)
@@ -98,7 +90,7 @@ protection_args_parse(int nargs, char **args, ProtectionArgs *out)
 			if (strcmp(eq + 1, "reject") == 0)
 				out->reject_unknown = true;
 			else if (strcmp(eq + 1, "allow") != 0)
-				bad_argument(arg);
+				return psprintf("invalid valuecheck trigger argument \"%s\"", arg);
 			continue;
 		}
 		for (role = 0; role < NUM_ROLES; role++)
@@ -108,13 +100,27 @@ protection_args_parse(int nargs, char **args, ProtectionArgs *out)
 				break;
 		}
 		if (role == NUM_ROLES || out->column[role] != NULL)
-			bad_argument(arg);
+			return psprintf("invalid valuecheck trigger argument \"%s\"", arg);
 		out->column[role] = eq + 1;
 	}
 	if (out->column[ROLE_PRODUCT] == NULL || out->column[ROLE_PRICE] == NULL)
+		return pstrdup("valuecheck trigger arguments name no product or no price column");
+	return NULL;
+}
+
+/*
+ * Parse trigger arguments, or fail.  Strings in the result point into
+ * "args".
+ */
+void
+protection_args_parse(int nargs, char **args, ProtectionArgs *out)
+{
+	char	   *problem = protection_args_problem(nargs, args, out);
+
+	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("valuecheck trigger arguments name no product or no price column"),
+				 errmsg_internal("%s", problem),
 				 errhint("Create valuecheck triggers with valuecheck.protect().")));
 }
 
@@ -124,8 +130,8 @@ is_numeric_role(int role)
 	return role == ROLE_PRICE || role == ROLE_LIST_PRICE || role == ROLE_QUANTITY;
 }
 
-static bool
-is_price_type(Oid type)
+bool
+price_type_ok(Oid type)
 {
 	switch (type)
 	{
@@ -286,7 +292,7 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 					 errhint("Call valuecheck.protect() again with the table's current column names, or valuecheck.unprotect().")));
 
 		basetype = getBaseType(att->atttypid);
-		if (is_numeric_role(role) && !is_price_type(basetype))
+		if (is_numeric_role(role) && !price_type_ok(basetype))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("column \"%s\" mapped as %s by valuecheck in relation \"%s\" has type %s",
@@ -313,7 +319,6 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 			Oid			outfunc;
 			bool		isvarlena;
 
-			entry->use_text[role] = (basetype == TEXTOID || basetype == VARCHAROID);
 			getTypeOutputInfo(att->atttypid, &outfunc, &isvarlena);
 			fmgr_info_cxt(outfunc, &entry->output[role], CacheMemoryContext);
 		}
@@ -326,7 +331,8 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 
 /*
  * valuecheck.trigger_mapping(tgargs bytea, tgnargs smallint): a trigger's
- * mapping as a record, for the valuecheck.protected view.
+ * mapping as a record, for the valuecheck.protected view.  Arguments that
+ * cannot be read give mode 'invalid: <why>' and no mapping, not an error.
  */
 Datum
 valuecheck_trigger_mapping(PG_FUNCTION_ARGS)
@@ -336,6 +342,7 @@ valuecheck_trigger_mapping(PG_FUNCTION_ARGS)
 	const char *p = VARDATA_ANY(tgargs);
 	const char *end = p + VARSIZE_ANY_EXHDR(tgargs);
 	char	  **args;
+	char	   *problem = NULL;
 	ProtectionArgs parsed;
 	TupleDesc	tupdesc;
 	Datum		values[NUM_ROLES + 2];
@@ -348,18 +355,34 @@ valuecheck_trigger_mapping(PG_FUNCTION_ARGS)
 	if (nargs < 0)
 		PG_RETURN_NULL();
 	args = palloc(sizeof(char *) * (nargs + 1));
-	for (i = 0; i < nargs; i++)
+	for (i = 0; i < nargs && problem == NULL; i++)
 	{
 		const char *nul = memchr(p, '\0', end - p);
 
 		if (nul == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("trigger arguments are malformed")));
-		args[i] = pnstrdup(p, nul - p);
-		p = nul + 1;
+			problem = pstrdup("trigger arguments are malformed");
+		else
+		{
+			args[i] = pnstrdup(p, nul - p);
+			p = nul + 1;
+		}
 	}
-	protection_args_parse(nargs, args, &parsed);
+	if (problem == NULL)
+		problem = protection_args_problem(nargs, args, &parsed);
+
+	/*
+	 * One bad hand-made trigger must not break the view for every table:
+	 * its row shows the problem in "mode", and no mapping.
+	 */
+	if (problem)
+	{
+		for (i = 0; i < NUM_ROLES + 2; i++)
+			nulls[i] = true;
+		values[NUM_ROLES] = CStringGetTextDatum(psprintf("invalid: %s", problem));
+		nulls[NUM_ROLES] = false;
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+														  values, nulls)));
+	}
 
 	for (i = 0; i < NUM_ROLES; i++)
 	{

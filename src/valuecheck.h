@@ -59,6 +59,9 @@ extern FloorPriceStatus floor_price(const FloorEntry *floor, Numeric list_price,
 extern char *floor_valid_text(const FloorEntry *floor);
 extern void floor_cache_register_callbacks(void);
 
+/* ---- mapped_value.c ---- */
+extern char *mapped_key_text(Datum value, Oid basetype, FmgrInfo *output, int *len);
+
 /* ---- numeric helpers (price.c) ---- */
 extern Numeric price_to_numeric(Datum value, Oid basetype);
 extern bool numeric_is_nan_value(Numeric num);
@@ -104,11 +107,11 @@ typedef struct ProtectionConfig
 	int16		typlen[NUM_ROLES];
 	bool		typbyval[NUM_ROLES];
 	FmgrInfo	output[NUM_ROLES];	/* text form of key columns */
-	bool		use_text[NUM_ROLES];	/* text/varchar: use the bytes as they are */
 	NameData	table_name;		/* the table users know: a Citus shard's */
 	NameData	schema_name;	/* distributed table, else the relation */
 } ProtectionConfig;
 
+extern bool price_type_ok(Oid basetype);
 extern void protection_args_parse(int nargs, char **args, ProtectionArgs *out);
 extern ProtectionConfig *protection_config_get(Relation rel, Oid tgoid,
 											   int nargs, char **args);
@@ -125,7 +128,8 @@ typedef struct ApprovalRequest
 	const char *rep;
 	Numeric		price;
 	Numeric		floor;
-	bool		consume;		/* take a use (false: the line already held it) */
+	Numeric		kept_price;		/* UPDATE that cannot widen the approval its
+								 * old row held: the old price, else NULL */
 } ApprovalRequest;
 
 extern bool approval_id_parse(const char *value, int64 *id);
