@@ -243,3 +243,140 @@ BEGIN
                            'NULL::pg_catalog.text');
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- issue 10: Citus
+-- ---------------------------------------------------------------------------
+
+-- Is "rel" a table in Citus's metadata (distributed, reference or
+-- Citus-managed local), and its distribution column if it has one.  False
+-- where Citus is not installed.
+CREATE FUNCTION valuecheck.citus_table_info(rel regclass,
+    OUT is_citus boolean, OUT distribution_column name)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    is_citus := false;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT true, CASE WHEN p.partkey IS NOT NULL'
+            '                  THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END'
+            '  FROM pg_catalog.pg_dist_partition p'
+            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1'
+       INTO is_citus, distribution_column USING rel;
+    is_citus := COALESCE(is_citus, false);
+END
+$$;
+
+-- The SQL expression (over alias t) for audit()'s row_key: a JSON object
+-- of the row's primary key columns, each as its text form (the type's
+-- output function, as the reports read key columns); a table without a
+-- primary key gives its "ctid", and a distributed one also its
+-- distribution column (which names the shard the ctid is in).
+CREATE FUNCTION valuecheck.row_key_expression(rel regclass, distribution_column name)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cols text;
+BEGIN
+    SELECT string_agg(format('%L, valuecheck.mapped_text(t.%I)', a.attname, a.attname),
+                      ', ' ORDER BY k.ord)
+      INTO cols
+      FROM pg_index i
+     CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+     WHERE i.indrelid = rel AND i.indisprimary;
+    IF cols IS NULL THEN
+        cols := '''ctid'', t.ctid::pg_catalog.text';
+        IF distribution_column IS NOT NULL THEN
+            cols := format('%L, valuecheck.mapped_text(t.%I), ',
+                           distribution_column, distribution_column) || cols;
+        END IF;
+    END IF;
+    RETURN format('pg_catalog.jsonb_build_object(%s)', cols);
+END
+$$;
+
+-- audit(): the distributed table in relation, row_key; row_id NULL on Citus
+DROP FUNCTION valuecheck.audit(regclass);
+
+CREATE FUNCTION valuecheck.audit(rel regclass)
+RETURNS TABLE (relation regclass, row_id tid, row_key jsonb, product text,
+               campaign text, rep text, price numeric, floor numeric,
+               floor_id bigint, approval_id bigint, approved boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e    record;
+    part regclass;
+    c    record;
+    r    record;
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to audit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    -- Each table that holds rows (the table, or each leaf partition) is
+    -- read on its own and named here, on this node: on Citus a row's
+    -- tableoid and ctid are its shard's, which mean nothing here.  There
+    -- row_id is NULL and row_key alone identifies the row.
+    FOR part IN SELECT p.relid FROM pg_partition_tree(rel) p WHERE p.isleaf
+                UNION ALL
+                SELECT rel WHERE NOT EXISTS (SELECT FROM pg_partition_tree(rel))
+                ORDER BY 1
+    LOOP
+        c := valuecheck.citus_table_info(part);
+        -- The approvals are read once (a local table; on Citus the lines'
+        -- table may be distributed and is joined with this intermediate result).
+        FOR r IN EXECUTE format(
+            'WITH a AS MATERIALIZED ('
+            '  SELECT a.approval_id, a.product, a.campaign, a.rep, a.min_price'
+            '    FROM valuecheck.approvals a WHERE a.revoked_at IS NULL)'
+            'SELECT l.row_id, l.row_key, l.product, l.campaign, l.rep, l.price,'
+            '       (l.f).floor AS floor, (l.f).floor_id AS floor_id, l.approval_id,'
+            '       a.approval_id IS NOT NULL AS approved'
+            '  FROM (SELECT t.ctid AS row_id, %10$s AS row_key,'
+            '               %1$s AS product, %2$s AS campaign, %3$s AS rep, %4$s AS price,'
+            '               valuecheck.parse_approval_id(%5$s) AS approval_id,'
+            '               valuecheck.floor_detail(%1$s, COALESCE(%6$s, pg_catalog.now()),'
+            '                                       %2$s, %7$s, %8$s) AS f'
+            '          FROM ONLY %9$s t) l'
+            '  LEFT JOIN a'
+            '    ON a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
+            '   AND a.product OPERATOR(pg_catalog.=) l.product'
+            '   AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
+            '   AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
+            '   AND a.min_price OPERATOR(pg_catalog.<=) l.price'
+            ' WHERE l.price OPERATOR(pg_catalog.<) (l.f).floor'
+            ' ORDER BY %11$s',
+            e.product, e.campaign, e.rep, e.price, e.approval, e.ordered_at,
+            e.currency, COALESCE(e.list_price, 'NULL::pg_catalog.numeric'), part,
+            valuecheck.row_key_expression(part, c.distribution_column),
+            CASE WHEN c.is_citus THEN 'l.row_key' ELSE 'l.row_id' END)
+        LOOP
+            relation := part;
+            row_id := CASE WHEN NOT c.is_citus THEN r.row_id END;
+            row_key := r.row_key;
+            product := r.product;
+            campaign := r.campaign;
+            rep := r.rep;
+            price := r.price;
+            floor := r.floor;
+            floor_id := r.floor_id;
+            approval_id := r.approval_id;
+            approved := r.approved;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.audit(regclass) IS
+    'lines of a protected table below the floor in force at their time';
