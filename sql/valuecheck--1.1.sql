@@ -1346,3 +1346,57 @@ $$;
 
 COMMENT ON FUNCTION valuecheck.audit(regclass) IS
     'lines of a protected table below the floor in force at their time';
+
+-- ---------------------------------------------------------------------------
+-- The logs of every node of a Citus cluster (README, section Citus)
+-- ---------------------------------------------------------------------------
+
+-- One row per node: this node's with NULL rows (its table is read by the
+-- caller), every other node's rows as a JSON array, read as the log table's
+-- owner once the caller's SELECT on this node's table is checked
+-- (src/cluster_log.c).
+CREATE FUNCTION valuecheck.node_logs(log text,
+    OUT nodename text, OUT nodeport integer, OUT rows json)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'valuecheck_node_logs'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+CREATE FUNCTION valuecheck.cluster_violations()
+RETURNS TABLE (nodename text, nodeport integer, violation_id bigint,
+               relation text, product text, campaign text, rep text,
+               price numeric, floor numeric, floor_id bigint,
+               logged_at timestamptz, logged_by name)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.nodename, n.nodeport, v.violation_id, v.relation, v.product,
+       v.campaign, v.rep, v.price, v.floor, v.floor_id, v.logged_at, v.logged_by
+  FROM valuecheck.node_logs('violations') n,
+       LATERAL (SELECT l.* FROM valuecheck.violations l WHERE n.rows IS NULL
+                UNION ALL
+                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.violations, n.rows) j) v
+ ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, v.violation_id
+$$;
+
+COMMENT ON FUNCTION valuecheck.cluster_violations() IS
+    'valuecheck.violations rows of every node of a Citus cluster (of this server alone without Citus)';
+
+CREATE FUNCTION valuecheck.cluster_exceptions()
+RETURNS TABLE (nodename text, nodeport integer, exception_id bigint,
+               relation text, approval_id bigint, product text, campaign text,
+               rep text, price numeric, floor numeric,
+               logged_at timestamptz, logged_by name)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.nodename, n.nodeport, x.exception_id, x.relation, x.approval_id,
+       x.product, x.campaign, x.rep, x.price, x.floor, x.logged_at, x.logged_by
+  FROM valuecheck.node_logs('exceptions') n,
+       LATERAL (SELECT l.* FROM valuecheck.exceptions l WHERE n.rows IS NULL
+                UNION ALL
+                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.exceptions, n.rows) j) x
+ ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, x.exception_id
+$$;
+
+COMMENT ON FUNCTION valuecheck.cluster_exceptions() IS
+    'valuecheck.exceptions rows of every node of a Citus cluster (of this server alone without Citus)';
