@@ -248,6 +248,171 @@ $$;
 -- issue 10: Citus
 -- ---------------------------------------------------------------------------
 
+-- protect(): approvals refused
+-- on a Citus table
+CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
+                                   product text,
+                                   price text,
+                                   list_price text DEFAULT NULL,
+                                   quantity text DEFAULT NULL,
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   currency text DEFAULT NULL,
+                                   ordered_at text DEFAULT NULL,
+                                   approval text DEFAULT NULL,
+                                   mode text DEFAULT 'enforce',
+                                   unknown_product text DEFAULT 'allow')
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind      "char";
+    parent    regclass;
+    child     regclass;
+    args      text := '';
+    col       record;
+    coltype   regtype;
+    basetype  regtype;
+    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
+    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to protect must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
+    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Only plain and partitioned tables can be protected.';
+    END IF;
+    IF product IS NULL OR price IS NULL THEN
+        RAISE EXCEPTION 'the product and price columns must be given'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
+    END IF;
+    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
+        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid values are ''allow'' and ''reject''.';
+    END IF;
+
+    -- A partition is covered by its protected ancestor: a second trigger
+    -- would check (and consume approvals) twice.
+    SELECT a.relid INTO parent
+      FROM pg_partition_ancestors(rel) a
+      JOIN pg_trigger t ON t.tgrelid = a.relid
+     WHERE a.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF parent IS NOT NULL THEN
+        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Change the protection of the partitioned table instead.';
+    END IF;
+
+    -- ... and a partition protected on its own would clash with the clone
+    SELECT t.tgrelid INTO child
+      FROM pg_partition_tree(rel) p
+      JOIN pg_trigger t ON t.tgrelid = p.relid
+     WHERE p.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
+                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
+    END IF;
+
+    FOR col IN
+        SELECT m.role, m.colname, m.ord
+          FROM (VALUES (1, 'product', protect.product),
+                       (2, 'price', protect.price),
+                       (3, 'list_price', protect.list_price),
+                       (4, 'quantity', protect.quantity),
+                       (5, 'campaign', protect.campaign),
+                       (6, 'rep', protect.rep),
+                       (7, 'currency', protect.currency),
+                       (8, 'ordered_at', protect.ordered_at),
+                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
+         WHERE m.colname IS NOT NULL
+         ORDER BY m.ord
+    LOOP
+        SELECT a.atttypid::regtype INTO coltype
+          FROM pg_attribute a
+         WHERE a.attrelid = rel AND a.attname = col.colname
+           AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
+                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = format('It was given as the %s column.', col.role);
+        END IF;
+        -- a domain is judged by its base type
+        basetype := coltype;
+        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
+            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
+        END LOOP;
+        IF col.role IN ('price', 'list_price', 'quantity')
+           AND NOT basetype = ANY (numeric_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                    coltype, replace(col.role, '_', ' ')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
+        END IF;
+        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
+                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use timestamp with time zone, timestamp or date.';
+        END IF;
+        args := args || format(', %L', col.role || '=' || col.colname);
+    END LOOP;
+    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
+
+    -- Taking a use of an approval is a write to valuecheck.approvals from
+    -- the trigger; on Citus that trigger runs on a worker's shard, where the
+    -- write cannot join the writer's distributed transaction.
+    IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
+        RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
+                  HINT = 'Protect the table without an approval column.';
+    END IF;
+
+    -- replace only our own trigger: one of that name running another
+    -- function is not ours to drop
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
+                  AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
+        RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
+        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+    END IF;
+    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
+                   rel, substr(args, 3));
+END
+$$;
+
 -- Is "rel" a table in Citus's metadata (distributed, reference or
 -- Citus-managed local), and its distribution column if it has one.  False
 -- where Citus is not installed.

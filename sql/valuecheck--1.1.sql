@@ -367,6 +367,17 @@ BEGIN
     END LOOP;
     args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
 
+    -- Taking a use of an approval is a write to valuecheck.approvals from
+    -- the trigger; on Citus that trigger runs on a worker's shard, where the
+    -- write cannot join the writer's distributed transaction.
+    IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
+        RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
+                  HINT = 'Protect the table without an approval column.';
+    END IF;
+
     -- replace only our own trigger: one of that name running another
     -- function is not ours to drop
     IF EXISTS (SELECT 1 FROM pg_trigger t
