@@ -248,7 +248,7 @@ $$;
 -- issue 10: Citus
 -- ---------------------------------------------------------------------------
 
--- protect(): approvals refused
+-- protect(): citus.enable_unsafe_triggers for the call; approvals refused
 -- on a Citus table
 CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
                                    product text,
@@ -265,6 +265,9 @@ CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- Citus refuses triggers on distributed tables unless this is on; it is on
+-- for this call alone, which creates valuecheck's own trigger and no other
+SET citus.enable_unsafe_triggers = on
 AS $$
 DECLARE
     kind      "char";
@@ -412,6 +415,9 @@ BEGIN
                    rel, substr(args, 3));
 END
 $$;
+
+-- unprotect(): citus.enable_unsafe_triggers for the call
+ALTER FUNCTION valuecheck.unprotect(regclass) SET citus.enable_unsafe_triggers = on;
 
 -- Is "rel" a table in Citus's metadata (distributed, reference or
 -- Citus-managed local), and its distribution column if it has one.  False

@@ -250,6 +250,9 @@ CREATE FUNCTION valuecheck.protect(rel regclass,
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- Citus refuses triggers on distributed tables unless this is on; it is on
+-- for this call alone, which creates valuecheck's own trigger and no other
+SET citus.enable_unsafe_triggers = on
 AS $$
 DECLARE
     kind      "char";
@@ -402,6 +405,7 @@ CREATE FUNCTION valuecheck.unprotect(rel regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET citus.enable_unsafe_triggers = on
 AS $$
 DECLARE
     parent regclass;
