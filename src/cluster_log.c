@@ -125,7 +125,7 @@ valuecheck_node_logs(PG_FUNCTION_ARGS)
 	if (citus_metadata_present() &&
 		OidIsValid(get_extension_oid("citus", true)))
 	{
-		char	   *query = psprintf("SELECT pg_catalog.coalesce(pg_catalog.json_agg(l), '[]')"
+		char	   *query = psprintf("SELECT COALESCE(pg_catalog.json_agg(l), '[]'::pg_catalog.json)"
 									 "  FROM valuecheck.%s l", log);
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		args[1];

@@ -102,6 +102,10 @@ expect_refused() {
         fail "$1" "error does not match /$5/:"$'\n'"$ERR"
     fi
 }
+# came_from PORT NAME: the last error was relayed from the node on PORT
+came_from() {
+    if grep -q "on 127.0.0.1:$1\b" <<<"$ERR"; then pass "$2"; else fail "$2" "$ERR"; fi
+}
 # same_result NAME SQL_A SQL_B: text-equal output on the coordinator
 same_result() {
     local a b
@@ -165,17 +169,21 @@ for port in "${WORKERS[@]}"; do
     w="worker $port"
     expect_refused "$w: INSERT below the floor is refused, naming the distributed table" "$COORD" rep \
         "INSERT INTO orders (id, sku, unit_price, list_price) VALUES ($(id "$port" 0), 'SKU-A', 80, 100)" "$BELOW"
+    came_from "$port" "$w: ... and that refusal came from the worker"
     expect_refused "$w: multi-row INSERT with one line below is refused" "$COORD" rep \
         "INSERT INTO orders (id, sku, unit_price, list_price) VALUES
             ($(id "$port" 1), 'SKU-A', 95, 100), ($(id "$port" 2), 'SKU-A', 80, 100)" "$BELOW"
+    came_from "$port" "$w: ... and that refusal came from the worker"
     printf '%s,SKU-A,95,100\n%s,SKU-A,80,100\n' "$(id "$port" 3)" "$(id "$port" 4)" >"$SCRATCH/copy.csv"
     expect_refused "$w: COPY with one line below is refused" "$COORD" rep \
         "COPY orders (id, sku, unit_price, list_price) FROM STDIN (FORMAT csv)" "$BELOW" "$SCRATCH/copy.csv"
+    # (Citus relays a COPY error without the node it came from)
     expect_eq "$w: no line of the refused statements was stored" \
         "$(count_ids "$(id "$port" 0), $(id "$port" 1), $(id "$port" 2), $(id "$port" 3), $(id "$port" 4)")" 0
     must "$COORD" rep "INSERT INTO orders (id, sku, unit_price, list_price) VALUES ($(id "$port" 5), 'SKU-A', 95, 100)"
     expect_refused "$w: UPDATE to a price below the floor is refused" "$COORD" rep \
         "UPDATE orders SET unit_price = 80 WHERE id = $(id "$port" 5)" "$BELOW"
+    came_from "$port" "$w: ... and that refusal came from the worker"
     expect_ok "$w: UPDATE leaving mapped columns alone is accepted" "$COORD" rep \
         "UPDATE orders SET ordered_at = ordered_at WHERE id = $(id "$port" 5)"
     expect_eq "$w: the updated line keeps its price" \
@@ -245,9 +253,15 @@ section "violations and exceptions read from the coordinator"
 expect_eq "cluster_violations(): every node's violations, for a role granted SELECT on the coordinator only" \
     "$(qu analyst "SELECT count(*), count(DISTINCT nodeport), count(DISTINCT (nodeport, violation_id)) FROM valuecheck.cluster_violations() WHERE relation = 'public.orders_warn'")" \
     "27|2|27"
-expect_eq "cluster_violations(): rows as stored on the workers" \
-    "$(qu analyst "SELECT string_agg(format('%s %s %s %s %s', product, price, floor, floor_id IS NOT NULL, logged_by), ',' ORDER BY price) FROM valuecheck.cluster_violations() WHERE price = 84")" \
-    "SKU-A 84 90 true rep,SKU-A 84 90 true rep,SKU-A 84 90 true rep,SKU-A 84 90 true rep,SKU-A 84 90 true rep"
+cols="violation_id, relation, product, campaign, rep, price, floor, floor_id, logged_at, logged_by"
+direct=""
+for port in $(printf '%s\n' "${WORKERS[@]}" | sort -n); do
+    run "$port" "$SU" "SELECT $port, $cols FROM valuecheck.violations ORDER BY violation_id"
+    direct+="$OUT"$'\n'
+done
+expect_eq "cluster_violations(): the workers' rows exactly as each worker stores them" \
+    "$(qu analyst "SELECT nodeport, $cols FROM valuecheck.cluster_violations() WHERE nodeport <> $COORD")" \
+    "${direct%$'\n'}"
 expect_refused "cluster_violations(): refused to a role without SELECT on valuecheck.violations" "$COORD" outsider \
     "SELECT count(*) FROM valuecheck.cluster_violations()" 'permission denied for table violations'
 expect_refused "cluster_exceptions(): refused to a role without SELECT on valuecheck.exceptions" "$COORD" outsider \
@@ -258,7 +272,7 @@ appr="$OUT"
 must "$COORD" rep "INSERT INTO orders_single (id, sku, unit_price, list_price, approval_id) VALUES (1, 'SKU-A', 85, 100, $appr)"
 expect_eq "cluster_exceptions(): the coordinator's exception rows" \
     "$(qu analyst "SELECT string_agg(format('%s %s %s %s', relation, approval_id, price, nodeport IS NOT NULL), ',') FROM valuecheck.cluster_exceptions()")" \
-    "public.orders_single $appr 85 true"
+    "public.orders_single $appr 85.00 t"
 
 # ============================================================== approvals
 section "approvals refuse clearly on a distributed table"
@@ -299,7 +313,7 @@ expect_ok "protect() again on a distributed table" "$COORD" dba \
      SELECT valuecheck.protect('orders', product => 'sku', price => 'unit_price', list_price => 'list_price',
             quantity => 'qty', campaign => 'campaign', rep => 'rep', ordered_at => 'ordered_at');
      SELECT current_setting('citus.enable_unsafe_triggers')"
-expect_eq "protect() leaves citus.enable_unsafe_triggers of the session as it was" "$OUT" off
+expect_eq "protect() leaves citus.enable_unsafe_triggers of the session as it was" "$(tail -n 1 <<<"$OUT")" off
 expect_eq "protect() again put one trigger on every shard" "$(shard_triggers)" "$nshards"
 for port in "${WORKERS[@]}"; do
     expect_refused "worker $port: refused again after protect()" "$COORD" rep \
