@@ -1143,7 +1143,7 @@ RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
                list_revenue numeric, net_revenue numeric, discount numeric,
                discount_rate numeric, discounted_lines bigint,
                max_discount_rate numeric, below_floor_lines bigint,
-               floor_leakage numeric)
+               floor_leakage numeric, level text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1192,7 +1192,10 @@ BEGIN
         '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
         '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
         '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
-        '       r.floor_leakage'
+        '       r.floor_leakage,'
+        '       CASE WHEN r.rep_rolled OPERATOR(pg_catalog.=) 1 THEN ''total'''
+        '            WHEN r.campaign_rolled OPERATOR(pg_catalog.=) 1 THEN ''rep'''
+        '            ELSE ''rep, campaign'' END'
         '  FROM (SELECT g.rep, g.campaign,'
         '               GROUPING(g.rep) AS rep_rolled,'
         '               GROUPING(g.campaign) AS campaign_rolled,'
@@ -1215,7 +1218,7 @@ END
 $$;
 
 COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
-    'discount leakage of a protected table by rep and campaign, with subtotals';
+    'discount leakage of a protected table by rep and campaign, with subtotals per rep and a total (column level)';
 
 CREATE FUNCTION valuecheck.audit(rel regclass)
 RETURNS TABLE (relation regclass, row_id tid, product text, campaign text,

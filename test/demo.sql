@@ -201,9 +201,9 @@ SELECT relation, product, price, list_price, campaign, mode, unknown_product
 -- 9. The analyst's view: leakage by rep and campaign, subtotals per rep,
 --    grand total last.  Floors are taken at each line's own time.
 -- ---------------------------------------------------------------------------
--- Two reps in full: one row per campaign, then (campaign NULL) lines sold
--- outside any campaign, then the rep's subtotal, as ROLLUP shows it.
-SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
+-- Two reps in full: one row per campaign (campaign NULL: sold outside any
+-- campaign), then the rep's subtotal; the level column says which is which.
+SELECT rep, campaign, level, lines, units, list_revenue, net_revenue, discount,
        round(discount_rate, 4) AS discount_rate, discounted_lines,
        round(max_discount_rate, 4) AS max_discount_rate,
        below_floor_lines, floor_leakage
@@ -214,7 +214,16 @@ SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
 SELECT lines, units, list_revenue, net_revenue, discount,
        round(discount_rate, 4) AS discount_rate, below_floor_lines, floor_leakage
   FROM valuecheck.leakage_report('orders')
- WHERE rep IS NULL AND campaign IS NULL;
+ WHERE level = 'total';
+
+-- The sales manager's view: floor leakage, rep by campaign, pivoted by psql.
+SELECT rep,
+       CASE level WHEN 'rep' THEN 'all campaigns' ELSE COALESCE(campaign, 'no campaign') END AS campaign,
+       floor_leakage
+  FROM valuecheck.leakage_report('orders')
+ WHERE level <> 'total'
+ ORDER BY rep
+\crosstabview rep campaign floor_leakage
 
 -- Only what was sold since June:
 SELECT rep, campaign, lines, discount, floor_leakage
