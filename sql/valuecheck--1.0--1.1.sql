@@ -245,6 +245,95 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
+-- issue 11: leakage_report() says which level each row is ('rep, campaign',
+-- 'rep', 'total'): a NULL campaign or rep no longer has two meanings.  Its
+-- result type changes, so it is dropped and created again.
+-- ---------------------------------------------------------------------------
+DROP FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz);
+
+CREATE FUNCTION valuecheck.leakage_report(rel regclass,
+                                          since timestamptz DEFAULT '-infinity',
+                                          until timestamptz DEFAULT 'infinity')
+RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
+               list_revenue numeric, net_revenue numeric, discount numeric,
+               discount_rate numeric, discounted_lines bigint,
+               max_discount_rate numeric, below_floor_lines bigint,
+               floor_leakage numeric, level text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    bounded boolean := NOT ((since IS NULL OR since = '-infinity'::timestamptz)
+                            AND (until IS NULL OR until = 'infinity'::timestamptz));
+    filter text := '';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to report on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    IF e.list_price IS NULL THEN
+        RAISE EXCEPTION 'table "%" has no list price mapping',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
+    END IF;
+    IF bounded THEN
+        -- a NULL ordered_at (or none mapped) compares as NULL: the line is
+        -- out.  The bounds are parameters ($1, $2), not literals: a
+        -- timestamptz's text form does not always read back as the same
+        -- time (DateStyle SQL or Postgres prints zone abbreviations, such as
+        -- IST for Asia/Kolkata, that input reads as another zone).
+        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) $1 OR $1 IS NULL)'
+                         '   AND (%1$s OPERATOR(pg_catalog.<) $2 OR $2 IS NULL)'
+                         '   AND %1$s IS NOT NULL',
+                         e.ordered_at);
+    END IF;
+    -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
+    -- the workers on Citus); the subtotals and the grand total are added up
+    -- from those summaries, which gives exactly what leakage() would give
+    -- over their lines (sums of exact sums; the rate is the SPEC's division).
+    RETURN QUERY EXECUTE format(
+        'WITH g AS MATERIALIZED ('
+        '  SELECT %1$s AS rep, %2$s AS campaign,'
+        '         valuecheck.leakage(%3$s, %4$s, %5$s,'
+        '             valuecheck.floor_for(%6$s, COALESCE(%7$s, pg_catalog.now()),'
+        '                                  %2$s, %8$s, %3$s)) AS s'
+        '    FROM %9$s t%10$s'
+        '   GROUP BY 1, 2)'
+        'SELECT r.rep, r.campaign, r.lines, r.units, r.list_revenue, r.net_revenue,'
+        '       r.discount,'
+        '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
+        '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
+        '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
+        '       r.floor_leakage,'
+        '       CASE WHEN r.rep_rolled OPERATOR(pg_catalog.=) 1 THEN ''total'''
+        '            WHEN r.campaign_rolled OPERATOR(pg_catalog.=) 1 THEN ''rep'''
+        '            ELSE ''rep, campaign'' END'
+        '  FROM (SELECT g.rep, g.campaign,'
+        '               GROUPING(g.rep) AS rep_rolled,'
+        '               GROUPING(g.campaign) AS campaign_rolled,'
+        '               pg_catalog.sum((g.s).lines)::pg_catalog.int8 AS lines,'
+        '               pg_catalog.sum((g.s).units) AS units,'
+        '               pg_catalog.sum((g.s).list_revenue) AS list_revenue,'
+        '               pg_catalog.sum((g.s).net_revenue) AS net_revenue,'
+        '               pg_catalog.sum((g.s).discount) AS discount,'
+        '               pg_catalog.sum((g.s).discounted_lines)::pg_catalog.int8 AS discounted_lines,'
+        '               pg_catalog.max((g.s).max_discount_rate) AS max_discount_rate,'
+        '               pg_catalog.sum((g.s).below_floor_lines)::pg_catalog.int8 AS below_floor_lines,'
+        '               pg_catalog.sum((g.s).floor_leakage) AS floor_leakage'
+        '          FROM g'
+        '         GROUP BY ROLLUP (g.rep, g.campaign)) r'
+        ' ORDER BY r.rep_rolled, r.rep COLLATE "C", r.campaign_rolled, r.campaign COLLATE "C"',
+        e.rep, e.campaign, e.list_price, e.price, e.quantity,
+        e.product, e.ordered_at, e.currency, rel, filter)
+    USING since, until;
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
+    'discount leakage of a protected table by rep and campaign, with subtotals per rep and a total (column level)';
 -- issue 10: Citus
 -- ---------------------------------------------------------------------------
 

@@ -1158,7 +1158,7 @@ RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
                list_revenue numeric, net_revenue numeric, discount numeric,
                discount_rate numeric, discounted_lines bigint,
                max_discount_rate numeric, below_floor_lines bigint,
-               floor_leakage numeric)
+               floor_leakage numeric, level text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1207,7 +1207,10 @@ BEGIN
         '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
         '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
         '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
-        '       r.floor_leakage'
+        '       r.floor_leakage,'
+        '       CASE WHEN r.rep_rolled OPERATOR(pg_catalog.=) 1 THEN ''total'''
+        '            WHEN r.campaign_rolled OPERATOR(pg_catalog.=) 1 THEN ''rep'''
+        '            ELSE ''rep, campaign'' END'
         '  FROM (SELECT g.rep, g.campaign,'
         '               GROUPING(g.rep) AS rep_rolled,'
         '               GROUPING(g.campaign) AS campaign_rolled,'
@@ -1230,7 +1233,7 @@ END
 $$;
 
 COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
-    'discount leakage of a protected table by rep and campaign, with subtotals';
+    'discount leakage of a protected table by rep and campaign, with subtotals per rep and a total (column level)';
 
 -- Is "rel" a table in Citus's metadata (distributed, reference or
 -- Citus-managed local), and its distribution column if it has one.  False
