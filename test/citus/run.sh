@@ -359,6 +359,24 @@ expect_eq "audit's row_key finds each line" \
     "$(q "SELECT count(*) FROM valuecheck.audit('sales') a JOIN sales s ON s.id = (a.row_key->>'id')::bigint AND s.p = a.price")" \
     "$(q "SELECT count(*) FROM valuecheck.audit('sales')")"
 
+expect_ok "a distributed partitioned table is protected" "$COORD" "$SU" "
+    CREATE TABLE parts (id bigint, region text, sku text, price numeric, PRIMARY KEY (id, region))
+        PARTITION BY LIST (region);
+    CREATE TABLE parts_n PARTITION OF parts FOR VALUES IN ('n');
+    CREATE TABLE \"parts S\" PARTITION OF parts FOR VALUES IN ('s');
+    SELECT create_distributed_table('parts', 'id');
+    INSERT INTO parts VALUES (1, 'n', 'SKU-A', 80), (2, 's', 'SKU-A', 85), (3, 'n', 'SKU-A', 95);
+    SELECT valuecheck.protect('parts', product => 'sku', price => 'price')"
+expect_refused "a below-floor line into a distributed partition is refused, naming the partition" "$COORD" "$SU" \
+    "INSERT INTO parts VALUES (4, 's', 'SKU-A', 80)" 'on "parts S" is below its value floor'
+expect_eq "audit on a distributed partitioned table names each partition; row_key is the primary key" \
+    "$(q "SELECT string_agg(format('%s %s %s', relation, row_key, row_id), ', ' ORDER BY price) FROM valuecheck.audit('parts')")" \
+    'parts_n {"id": "1", "region": "n"} , "parts S" {"id": "2", "region": "s"} '
+expect_refused "a protected table cannot be distributed without citus.enable_unsafe_triggers" "$COORD" "$SU" \
+    "CREATE TABLE pre (id bigint PRIMARY KEY, sku text, price numeric);
+     SELECT valuecheck.protect('pre', product => 'sku', price => 'price');
+     SELECT create_distributed_table('pre', 'id')" 'trigger'
+
 # ================================================================ pg_dump
 section "pg_dump of the coordinator"
 if "$BIN/pg_dump" -h "$PGHOST" -p "$COORD" -U "$SU" -d "$DB" -f "$SCRATCH/dump.sql" 2>"$SCRATCH/dump.err"; then
