@@ -566,9 +566,10 @@ $$;
 DROP FUNCTION valuecheck.audit(regclass);
 
 CREATE FUNCTION valuecheck.audit(rel regclass)
-RETURNS TABLE (relation regclass, row_id tid, row_key jsonb, product text,
+RETURNS TABLE (relation regclass, row_id tid, product text,
                campaign text, rep text, price numeric, floor numeric,
-               floor_id bigint, approval_id bigint, approved boolean)
+               floor_id bigint, approval_id bigint, approved boolean,
+               row_key jsonb)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
