@@ -501,91 +501,16 @@ CREATE TYPE valuecheck.leakage_summary AS (
 COMMENT ON TYPE valuecheck.leakage_summary IS
     'result of valuecheck.leakage(): revenue, discount and below-floor leakage of a set of order lines';
 
--- Support functions.  The transition and inverse transition functions are
--- not strict (the state starts NULL; rows with a NULL required input are
--- skipped inside), and update the state in place when called as aggregates.
--- The inverse returns NULL where a row cannot be taken out exactly (the
--- largest discount rate or the largest display scale leaving): PostgreSQL
--- then recomputes the window frame.
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
+-- The final functions: one per aggregate.
 CREATE FUNCTION valuecheck.discount_leakage_final(valuecheck.leakage_state)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
 CREATE FUNCTION valuecheck.floor_leakage_final(valuecheck.leakage_state)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION valuecheck.leakage_final(valuecheck.leakage_state)
 RETURNS valuecheck.leakage_summary
@@ -599,451 +524,87 @@ RETURNS valuecheck.leakage_state
 AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- The aggregates.  Aggregates take no DEFAULT arguments: the shorter calls
--- of SPEC section 5 are overloads (quantity 1, floor NULL).
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity numeric) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity numeric) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric) IS
-    'sum((list_price - price) * quantity), quantity 1';
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, numeric) IS
-    'sum((list_price - price) * quantity): revenue given away below list price';
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric) IS
-    'sum(floor - price) over lines below their floor, quantity 1';
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, numeric) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none)';
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric) IS
-    'discount leakage summary of order lines, quantity 1, no floor';
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric) IS
-    'discount leakage summary of order lines, no floor';
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage';
-
--- Integer-quantity overloads: a smallint, integer or bigint quantity is read
--- directly by the C functions (SQL would otherwise cast every quantity to
--- numeric before the call); the result is the same as with the quantity cast
--- to numeric (display scale 0).  All three integer types have an overload,
--- so that no call with a smallint column is ambiguous.  Same state type,
--- combine and final functions as the numeric signatures.
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity smallint) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity integer) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity bigint) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity smallint) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity integer) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity bigint) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, smallint) IS
-    'sum((list_price - price) * quantity): revenue given away below list price (smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, smallint) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none; smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint) IS
-    'discount leakage summary of order lines, no floor (smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, integer) IS
-    'sum((list_price - price) * quantity): revenue given away below list price (integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, integer) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none; integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer) IS
-    'discount leakage summary of order lines, no floor (integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, bigint) IS
-    'sum((list_price - price) * quantity): revenue given away below list price (bigint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, bigint) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none; bigint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint) IS
-    'discount leakage summary of order lines, no floor (bigint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (bigint quantity)';
+-- The aggregates and their transition and inverse transition functions,
+-- one set per signature.  The transition and inverse functions are not
+-- strict (the state starts NULL; rows with a NULL required input are
+-- skipped inside), and update the state in place when called as aggregates.
+-- The inverse returns NULL where a row cannot be taken out exactly (the
+-- largest discount rate or the largest display scale leaving): PostgreSQL
+-- then recomputes the window frame.
+--
+-- Aggregates take no DEFAULT arguments: the shorter calls (quantity 1, no
+-- floor) are overloads.  A smallint, integer or bigint quantity is read
+-- directly by C functions of its own (_int2, _int4, _int8; SQL would
+-- otherwise cast every quantity to numeric before the call); the result is
+-- the same as with the quantity cast to numeric (display scale 0).  All
+-- three integer types have an overload, so that no call with a smallint
+-- column is ambiguous.
+DO $generate$
+DECLARE
+    s record;
+    types text;         -- the argument types, for the support functions
+    c_suffix text;      -- the C functions of an integer quantity
+BEGIN
+    FOR s IN
+        SELECT * FROM (VALUES
+        -- aggregate, its arguments, its comment
+        ('discount_leakage', 'list_price numeric, price numeric',
+         'sum((list_price - price) * quantity), quantity 1'),
+        ('discount_leakage', 'list_price numeric, price numeric, quantity numeric',
+         'sum((list_price - price) * quantity): revenue given away below list price'),
+        ('floor_leakage', 'price numeric, floor numeric',
+         'sum(floor - price) over lines below their floor, quantity 1'),
+        ('floor_leakage', 'price numeric, floor numeric, quantity numeric',
+         'sum((floor - price) * quantity) over lines below their floor (0 if none)'),
+        ('leakage', 'list_price numeric, price numeric',
+         'discount leakage summary of order lines, quantity 1, no floor'),
+        ('leakage', 'list_price numeric, price numeric, quantity numeric',
+         'discount leakage summary of order lines, no floor'),
+        ('leakage', 'list_price numeric, price numeric, quantity numeric, floor numeric',
+         'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage')
+        ) AS numeric_signatures(agg, args, comment)
+        UNION ALL
+        SELECT v.agg, replace(v.args, '%', q.type), format(v.comment, q.type)
+          FROM (VALUES ('smallint', 1), ('integer', 2), ('bigint', 3)) AS q(type, ord),
+               (VALUES
+        ('discount_leakage', 'list_price numeric, price numeric, quantity %', 1,
+         'sum((list_price - price) * quantity): revenue given away below list price (%s quantity)'),
+        ('floor_leakage', 'price numeric, floor numeric, quantity %', 2,
+         'sum((floor - price) * quantity) over lines below their floor (0 if none; %s quantity)'),
+        ('leakage', 'list_price numeric, price numeric, quantity %', 3,
+         'discount leakage summary of order lines, no floor (%s quantity)'),
+        ('leakage', 'list_price numeric, price numeric, quantity %, floor numeric', 4,
+         'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (%s quantity)')
+               ) AS v(agg, args, ord, comment)
+    LOOP
+        types := regexp_replace(s.args, '(^|, )[a-z_]+ ', '\1', 'g');
+        c_suffix := CASE WHEN types LIKE '%smallint%' THEN '_int2'
+                         WHEN types LIKE '%integer%' THEN '_int4'
+                         WHEN types LIKE '%bigint%' THEN '_int8'
+                         ELSE '' END;
+        EXECUTE format('CREATE FUNCTION valuecheck.%1$s_trans(valuecheck.leakage_state, %2$s) '
+                       'RETURNS valuecheck.leakage_state '
+                       'AS %3$L, %4$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       s.agg, types, 'MODULE_PATHNAME',
+                       'valuecheck_' || s.agg || '_trans' || c_suffix);
+        EXECUTE format('CREATE FUNCTION valuecheck.%1$s_inv(valuecheck.leakage_state, %2$s) '
+                       'RETURNS valuecheck.leakage_state '
+                       'AS %3$L, %4$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       s.agg, types, 'MODULE_PATHNAME',
+                       'valuecheck_' || s.agg || '_inv' || c_suffix);
+        EXECUTE format('CREATE AGGREGATE valuecheck.%1$s(%2$s) ('
+                       '  SFUNC = valuecheck.%1$s_trans, STYPE = valuecheck.leakage_state,'
+                       '  FINALFUNC = valuecheck.%1$s_final, FINALFUNC_MODIFY = READ_ONLY,'
+                       '  COMBINEFUNC = valuecheck.leakage_state_combine,'
+                       '  MSFUNC = valuecheck.%1$s_trans, MINVFUNC = valuecheck.%1$s_inv,'
+                       '  MSTYPE = valuecheck.leakage_state,'
+                       '  MFINALFUNC = valuecheck.%1$s_final, MFINALFUNC_MODIFY = READ_ONLY,'
+                       '  PARALLEL = SAFE)',
+                       s.agg, s.args);
+        EXECUTE format('COMMENT ON AGGREGATE valuecheck.%s(%s) IS %L', s.agg, types, s.comment);
+    END LOOP;
+END
+$generate$;
 
 -- ---------------------------------------------------------------------------
 -- Reports (SPEC section 5): leakage_report, audit
