@@ -24,9 +24,13 @@ all install installcheck:
 	@echo "pg_config --pgxs found nothing: run 'make test' or 'make demo' (they install the build dependencies)"; exit 1
 endif
 
-.PHONY: test demo bench
+.PHONY: test demo bench test-citus
 test:
 	bash test/run.sh test
+# Citus scenarios (not in CI): PG_CONFIG names a PostgreSQL with Citus
+# installed (README, section Citus)
+test-citus:
+	bash test/run.sh citus
 demo:
 	bash test/run.sh demo
 bench:

@@ -102,6 +102,23 @@ SELECT o.id, o.ctid, a.row_id
   FROM aud.orders o LEFT JOIN valuecheck.audit('aud.orders') a ON a.row_id = o.ctid
  WHERE o.id IN (1, 2, 3, 32, 33)
  ORDER BY o.id;
+-- row_key: aud.orders has no primary key, so its ctid (as text)
+SELECT o.id, a.row_key
+  FROM aud.orders o JOIN valuecheck.audit('aud.orders') a ON a.row_id = o.ctid
+ WHERE o.id IN (1, 3, 32)
+ ORDER BY o.id;
+-- with a primary key, row_key holds its columns' text forms, and row_id
+-- stays the ctid
+CREATE TABLE aud.keyed (region text, n int, sku text, price numeric,
+                        PRIMARY KEY (region, n));
+INSERT INTO aud.keyed VALUES ('north', 1, 'P', 95), ('so"uth', 2, 'P', 90),
+                             ('north', 3, 'P', 130);
+SELECT valuecheck.protect('aud.keyed', product => 'sku', price => 'price');
+SELECT a.row_key, a.row_id, a.price,
+       (SELECT count(*) FROM aud.keyed k
+         WHERE k.region = a.row_key->>'region' AND k.n = (a.row_key->>'n')::int
+           AND k.ctid = a.row_id) AS found
+  FROM valuecheck.audit('aud.keyed') a;
 
 -- ---------------------------------------------------------------------
 -- The reference in plain SQL: the SPEC's floor resolution (product;
@@ -236,7 +253,7 @@ INSERT INTO aud.parted VALUES
     ('north', 6, 'Q', 70,  100, '2026-01-10', 999),    -- below 80; no such approval
     ('north', 7, 'R', 95,  100, NULL,         NULL);   -- fine (90 now)
 RESET valuecheck.enabled;
-SELECT a.relation, o.id, a.row_id, a.product, a.price,
+SELECT a.relation, o.id, a.row_id, a.row_key, a.product, a.price,
        a.floor, a.floor_id, a.approval_id, a.approved
   FROM valuecheck.audit('aud.parted') a
   JOIN aud.parted o ON o.tableoid = a.relation AND o.ctid = a.row_id

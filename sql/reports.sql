@@ -112,7 +112,7 @@ RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
                list_revenue numeric, net_revenue numeric, discount numeric,
                discount_rate numeric, discounted_lines bigint,
                max_discount_rate numeric, below_floor_lines bigint,
-               floor_leakage numeric)
+               floor_leakage numeric, level text)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
@@ -134,7 +134,8 @@ BEGIN
                count(*) FILTER (WHERE ok AND p < l) AS dl,
                max(CASE WHEN l > 0 THEN (l - p) / l END) FILTER (WHERE ok) AS mdr,
                count(*) FILTER (WHERE ok AND p < f) AS bl,
-               COALESCE(sum((f - p) * q) FILTER (WHERE ok AND p < f), 0) AS fl
+               COALESCE(sum((f - p) * q) FILTER (WHERE ok AND p < f), 0) AS fl,
+               GROUPING(rep, campaign) AS g
           FROM l
          GROUP BY ROLLUP (rep, campaign))
     SELECT rep, campaign,
@@ -142,15 +143,16 @@ BEGIN
            CASE WHEN lr <> 0 THEN (lr - nr) / lr END,
            CASE WHEN n > 0 THEN dl END, mdr,
            CASE WHEN n > 0 THEN bl END,
-           CASE WHEN n > 0 THEN fl END
+           CASE WHEN n > 0 THEN fl END,
+           CASE g WHEN 0 THEN 'rep, campaign' WHEN 1 THEN 'rep' ELSE 'total' END
       FROM s $q$, floor_at) USING since, until;
 END
 $$;
 
--- Report rows vs reference rows, as multisets (a rolled-up row and a
--- group whose rep or campaign is NULL look alike, so rows are matched on
--- every field, not on their position): sums and counts compared as
--- numbers, discount_rate digit for digit, max_discount_rate as a number.
+-- Report rows vs reference rows, as multisets (rows are matched on every
+-- field, the level included, not on their position): sums and counts
+-- compared as numbers, discount_rate digit for digit, max_discount_rate as
+-- a number.
 CREATE FUNCTION rpt.compare(call text, since timestamptz, until timestamptz,
                             floor_at text DEFAULT 'COALESCE(ordered_at, now())')
 RETURNS TABLE (report_rows bigint, reference_rows bigint, mismatches bigint)
@@ -159,11 +161,11 @@ BEGIN
     RETURN QUERY EXECUTE format($q$
     WITH r AS (SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
                       discount_rate::text AS discount_rate, discounted_lines,
-                      max_discount_rate, below_floor_lines, floor_leakage
+                      max_discount_rate, below_floor_lines, floor_leakage, level
                  FROM %s),
          f AS (SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
                       discount_rate::text AS discount_rate, discounted_lines,
-                      max_discount_rate, below_floor_lines, floor_leakage
+                      max_discount_rate, below_floor_lines, floor_leakage, level
                  FROM rpt.ref_report($1, $2, %L))
     SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM f),
            (SELECT count(*) FROM (TABLE r EXCEPT ALL TABLE f) x)
@@ -224,6 +226,19 @@ SELECT lines, units, list_revenue, net_revenue, discount, discount_rate,
 SELECT (SELECT count(*) FROM valuecheck.leakage_report('rpt.lines')) AS report_rows,
        (SELECT count(*) FROM (SELECT DISTINCT rep, campaign FROM rpt.lines) g)
      + (SELECT count(DISTINCT COALESCE(rep, '<null>')) FROM rpt.lines) + 1 AS groups_subtotals_total;
+-- the level tells the rows apart: a NULL campaign is "sold outside any
+-- campaign" at level 'rep, campaign' and "every campaign" at level 'rep';
+-- a NULL rep is "no rep" at the first two levels and the total only at
+-- level 'total'
+SELECT level, count(*) AS report_rows,
+       count(*) FILTER (WHERE campaign IS NULL) AS campaign_null,
+       count(*) FILTER (WHERE rep IS NULL) AS rep_null
+  FROM valuecheck.leakage_report('rpt.lines') GROUP BY level ORDER BY level;
+SELECT (SELECT sum(lines) FROM valuecheck.leakage_report('rpt.lines')
+         WHERE level = 'rep, campaign' AND campaign IS NULL) AS no_campaign_lines,
+       (SELECT count(*) FROM rpt.lines
+         WHERE campaign IS NULL AND price IS NOT NULL AND list_price IS NOT NULL
+           AND qty IS NOT NULL) AS expected;
 -- the 'zero' rep (list revenue 0) and the 'nulls' rep (no line with all inputs)
 SELECT * FROM valuecheck.leakage_report('rpt.lines') WHERE rep IN ('zero', 'nulls');
 

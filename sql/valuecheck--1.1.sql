@@ -225,6 +225,9 @@ CREATE FUNCTION valuecheck.protect(rel regclass,
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- Citus refuses triggers on distributed tables unless this is on; it is on
+-- for this call alone, which creates valuecheck's own trigger and no other
+SET citus.enable_unsafe_triggers = on
 AS $$
 DECLARE
     kind      "char";
@@ -342,6 +345,17 @@ BEGIN
     END LOOP;
     args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
 
+    -- Taking a use of an approval is a write to valuecheck.approvals from
+    -- the trigger; on Citus that trigger runs on a worker's shard, where the
+    -- write cannot join the writer's distributed transaction.
+    IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
+        RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
+                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
+                  HINT = 'Protect the table without an approval column.';
+    END IF;
+
     -- replace only our own trigger: one of that name running another
     -- function is not ours to drop
     IF EXISTS (SELECT 1 FROM pg_trigger t
@@ -366,6 +380,7 @@ CREATE FUNCTION valuecheck.unprotect(rel regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET citus.enable_unsafe_triggers = on
 AS $$
 DECLARE
     parent regclass;
@@ -461,91 +476,16 @@ CREATE TYPE valuecheck.leakage_summary AS (
 COMMENT ON TYPE valuecheck.leakage_summary IS
     'result of valuecheck.leakage(): revenue, discount and below-floor leakage of a set of order lines';
 
--- Support functions.  The transition and inverse transition functions are
--- not strict (the state starts NULL; rows with a NULL required input are
--- skipped inside), and update the state in place when called as aggregates.
--- The inverse returns NULL where a row cannot be taken out exactly (the
--- largest discount rate or the largest display scale leaving): PostgreSQL
--- then recomputes the window frame.
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
+-- The final functions: one per aggregate.
 CREATE FUNCTION valuecheck.discount_leakage_final(valuecheck.leakage_state)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
 CREATE FUNCTION valuecheck.floor_leakage_final(valuecheck.leakage_state)
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, numeric, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION valuecheck.leakage_final(valuecheck.leakage_state)
 RETURNS valuecheck.leakage_summary
@@ -559,451 +499,87 @@ RETURNS valuecheck.leakage_state
 AS 'MODULE_PATHNAME', 'valuecheck_leakage_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- The aggregates.  Aggregates take no DEFAULT arguments: the shorter calls
--- of SPEC section 5 are overloads (quantity 1, floor NULL).
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity numeric) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity numeric) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity numeric, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric) IS
-    'sum((list_price - price) * quantity), quantity 1';
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, numeric) IS
-    'sum((list_price - price) * quantity): revenue given away below list price';
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric) IS
-    'sum(floor - price) over lines below their floor, quantity 1';
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, numeric) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none)';
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric) IS
-    'discount leakage summary of order lines, quantity 1, no floor';
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric) IS
-    'discount leakage summary of order lines, no floor';
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, numeric, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage';
-
--- Integer-quantity overloads: a smallint, integer or bigint quantity is read
--- directly by the C functions (SQL would otherwise cast every quantity to
--- numeric before the call); the result is the same as with the quantity cast
--- to numeric (display scale 0).  All three integer types have an overload,
--- so that no call with a smallint column is ambiguous.  Same state type,
--- combine and final functions as the numeric signatures.
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.discount_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_discount_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.floor_leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_floor_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, smallint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int2'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, integer, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, integer, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int4'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_trans(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_trans_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION valuecheck.leakage_inv(valuecheck.leakage_state, numeric, numeric, bigint, numeric)
-RETURNS valuecheck.leakage_state
-AS 'MODULE_PATHNAME', 'valuecheck_leakage_inv_int8'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity smallint) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity integer) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.discount_leakage(list_price numeric, price numeric, quantity bigint) (
-    SFUNC = valuecheck.discount_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.discount_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.discount_leakage_trans,
-    MINVFUNC = valuecheck.discount_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.discount_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity smallint) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity integer) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.floor_leakage(price numeric, floor numeric, quantity bigint) (
-    SFUNC = valuecheck.floor_leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.floor_leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.floor_leakage_trans,
-    MINVFUNC = valuecheck.floor_leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.floor_leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity smallint, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity integer, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-CREATE AGGREGATE valuecheck.leakage(list_price numeric, price numeric, quantity bigint, floor numeric) (
-    SFUNC = valuecheck.leakage_trans,
-    STYPE = valuecheck.leakage_state,
-    FINALFUNC = valuecheck.leakage_final,
-    FINALFUNC_MODIFY = READ_ONLY,
-    COMBINEFUNC = valuecheck.leakage_state_combine,
-    MSFUNC = valuecheck.leakage_trans,
-    MINVFUNC = valuecheck.leakage_inv,
-    MSTYPE = valuecheck.leakage_state,
-    MFINALFUNC = valuecheck.leakage_final,
-    MFINALFUNC_MODIFY = READ_ONLY,
-    PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, smallint) IS
-    'sum((list_price - price) * quantity): revenue given away below list price (smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, smallint) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none; smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint) IS
-    'discount leakage summary of order lines, no floor (smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, smallint, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (smallint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, integer) IS
-    'sum((list_price - price) * quantity): revenue given away below list price (integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, integer) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none; integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer) IS
-    'discount leakage summary of order lines, no floor (integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, integer, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (integer quantity)';
-
-COMMENT ON AGGREGATE valuecheck.discount_leakage(numeric, numeric, bigint) IS
-    'sum((list_price - price) * quantity): revenue given away below list price (bigint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.floor_leakage(numeric, numeric, bigint) IS
-    'sum((floor - price) * quantity) over lines below their floor (0 if none; bigint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint) IS
-    'discount leakage summary of order lines, no floor (bigint quantity)';
-
-COMMENT ON AGGREGATE valuecheck.leakage(numeric, numeric, bigint, numeric) IS
-    'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (bigint quantity)';
+-- The aggregates and their transition and inverse transition functions,
+-- one set per signature.  The transition and inverse functions are not
+-- strict (the state starts NULL; rows with a NULL required input are
+-- skipped inside), and update the state in place when called as aggregates.
+-- The inverse returns NULL where a row cannot be taken out exactly (the
+-- largest discount rate or the largest display scale leaving): PostgreSQL
+-- then recomputes the window frame.
+--
+-- Aggregates take no DEFAULT arguments: the shorter calls (quantity 1, no
+-- floor) are overloads.  A smallint, integer or bigint quantity is read
+-- directly by C functions of its own (_int2, _int4, _int8; SQL would
+-- otherwise cast every quantity to numeric before the call); the result is
+-- the same as with the quantity cast to numeric (display scale 0).  All
+-- three integer types have an overload, so that no call with a smallint
+-- column is ambiguous.
+DO $generate$
+DECLARE
+    s record;
+    types text;         -- the argument types, for the support functions
+    c_suffix text;      -- the C functions of an integer quantity
+BEGIN
+    FOR s IN
+        SELECT * FROM (VALUES
+        -- aggregate, its arguments, its comment
+        ('discount_leakage', 'list_price numeric, price numeric',
+         'sum((list_price - price) * quantity), quantity 1'),
+        ('discount_leakage', 'list_price numeric, price numeric, quantity numeric',
+         'sum((list_price - price) * quantity): revenue given away below list price'),
+        ('floor_leakage', 'price numeric, floor numeric',
+         'sum(floor - price) over lines below their floor, quantity 1'),
+        ('floor_leakage', 'price numeric, floor numeric, quantity numeric',
+         'sum((floor - price) * quantity) over lines below their floor (0 if none)'),
+        ('leakage', 'list_price numeric, price numeric',
+         'discount leakage summary of order lines, quantity 1, no floor'),
+        ('leakage', 'list_price numeric, price numeric, quantity numeric',
+         'discount leakage summary of order lines, no floor'),
+        ('leakage', 'list_price numeric, price numeric, quantity numeric, floor numeric',
+         'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage')
+        ) AS numeric_signatures(agg, args, comment)
+        UNION ALL
+        SELECT v.agg, replace(v.args, '%', q.type), format(v.comment, q.type)
+          FROM (VALUES ('smallint', 1), ('integer', 2), ('bigint', 3)) AS q(type, ord),
+               (VALUES
+        ('discount_leakage', 'list_price numeric, price numeric, quantity %', 1,
+         'sum((list_price - price) * quantity): revenue given away below list price (%s quantity)'),
+        ('floor_leakage', 'price numeric, floor numeric, quantity %', 2,
+         'sum((floor - price) * quantity) over lines below their floor (0 if none; %s quantity)'),
+        ('leakage', 'list_price numeric, price numeric, quantity %', 3,
+         'discount leakage summary of order lines, no floor (%s quantity)'),
+        ('leakage', 'list_price numeric, price numeric, quantity %, floor numeric', 4,
+         'discount leakage summary of order lines: revenue, discount, largest discount rate, below-floor leakage (%s quantity)')
+               ) AS v(agg, args, ord, comment)
+    LOOP
+        types := regexp_replace(s.args, '(^|, )[a-z_]+ ', '\1', 'g');
+        c_suffix := CASE WHEN types LIKE '%smallint%' THEN '_int2'
+                         WHEN types LIKE '%integer%' THEN '_int4'
+                         WHEN types LIKE '%bigint%' THEN '_int8'
+                         ELSE '' END;
+        EXECUTE format('CREATE FUNCTION valuecheck.%1$s_trans(valuecheck.leakage_state, %2$s) '
+                       'RETURNS valuecheck.leakage_state '
+                       'AS %3$L, %4$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       s.agg, types, 'MODULE_PATHNAME',
+                       'valuecheck_' || s.agg || '_trans' || c_suffix);
+        EXECUTE format('CREATE FUNCTION valuecheck.%1$s_inv(valuecheck.leakage_state, %2$s) '
+                       'RETURNS valuecheck.leakage_state '
+                       'AS %3$L, %4$L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       s.agg, types, 'MODULE_PATHNAME',
+                       'valuecheck_' || s.agg || '_inv' || c_suffix);
+        EXECUTE format('CREATE AGGREGATE valuecheck.%1$s(%2$s) ('
+                       '  SFUNC = valuecheck.%1$s_trans, STYPE = valuecheck.leakage_state,'
+                       '  FINALFUNC = valuecheck.%1$s_final, FINALFUNC_MODIFY = READ_ONLY,'
+                       '  COMBINEFUNC = valuecheck.leakage_state_combine,'
+                       '  MSFUNC = valuecheck.%1$s_trans, MINVFUNC = valuecheck.%1$s_inv,'
+                       '  MSTYPE = valuecheck.leakage_state,'
+                       '  MFINALFUNC = valuecheck.%1$s_final, MFINALFUNC_MODIFY = READ_ONLY,'
+                       '  PARALLEL = SAFE)',
+                       s.agg, s.args);
+        EXECUTE format('COMMENT ON AGGREGATE valuecheck.%s(%s) IS %L', s.agg, types, s.comment);
+    END LOOP;
+END
+$generate$;
 
 -- ---------------------------------------------------------------------------
 -- Reports (SPEC section 5): leakage_report, audit
@@ -1118,7 +694,7 @@ RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
                list_revenue numeric, net_revenue numeric, discount numeric,
                discount_rate numeric, discounted_lines bigint,
                max_discount_rate numeric, below_floor_lines bigint,
-               floor_leakage numeric)
+               floor_leakage numeric, level text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1167,7 +743,10 @@ BEGIN
         '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
         '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
         '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
-        '       r.floor_leakage'
+        '       r.floor_leakage,'
+        '       CASE WHEN r.rep_rolled OPERATOR(pg_catalog.=) 1 THEN ''total'''
+        '            WHEN r.campaign_rolled OPERATOR(pg_catalog.=) 1 THEN ''rep'''
+        '            ELSE ''rep, campaign'' END'
         '  FROM (SELECT g.rep, g.campaign,'
         '               GROUPING(g.rep) AS rep_rolled,'
         '               GROUPING(g.campaign) AS campaign_rolled,'
@@ -1190,49 +769,189 @@ END
 $$;
 
 COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
-    'discount leakage of a protected table by rep and campaign, with subtotals';
+    'discount leakage of a protected table by rep and campaign, with subtotals per rep and a total (column level)';
 
-CREATE FUNCTION valuecheck.audit(rel regclass)
-RETURNS TABLE (relation regclass, row_id tid, product text, campaign text,
-               rep text, price numeric, floor numeric, floor_id bigint,
-               approval_id bigint, approved boolean)
+-- Is "rel" a table in Citus's metadata (distributed, reference or
+-- Citus-managed local), and its distribution column if it has one.  False
+-- where Citus is not installed.
+CREATE FUNCTION valuecheck.citus_table_info(rel regclass,
+    OUT is_citus boolean, OUT distribution_column name)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    is_citus := false;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT true, CASE WHEN p.partkey IS NOT NULL'
+            '                  THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END'
+            '  FROM pg_catalog.pg_dist_partition p'
+            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1'
+       INTO is_citus, distribution_column USING rel;
+    is_citus := COALESCE(is_citus, false);
+END
+$$;
+
+-- The SQL expression (over alias t) for audit()'s row_key: a JSON object
+-- of the row's primary key columns, each as its text form (the type's
+-- output function, as the reports read key columns); a table without a
+-- primary key gives its "ctid", and a distributed one also its
+-- distribution column (which names the shard the ctid is in).
+CREATE FUNCTION valuecheck.row_key_expression(rel regclass, distribution_column name)
+RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    e record;
+    cols text;
+BEGIN
+    SELECT string_agg(format('%L, valuecheck.mapped_text(t.%I)', a.attname, a.attname),
+                      ', ' ORDER BY k.ord)
+      INTO cols
+      FROM pg_index i
+     CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+     WHERE i.indrelid = rel AND i.indisprimary;
+    IF cols IS NULL THEN
+        cols := '''ctid'', t.ctid::pg_catalog.text';
+        IF distribution_column IS NOT NULL THEN
+            cols := format('%L, valuecheck.mapped_text(t.%I), ',
+                           distribution_column, distribution_column) || cols;
+        END IF;
+    END IF;
+    RETURN format('pg_catalog.jsonb_build_object(%s)', cols);
+END
+$$;
+
+CREATE FUNCTION valuecheck.audit(rel regclass)
+RETURNS TABLE (relation regclass, row_id tid, product text,
+               campaign text, rep text, price numeric, floor numeric,
+               floor_id bigint, approval_id bigint, approved boolean,
+               row_key jsonb)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e    record;
+    part regclass;
+    c    record;
+    r    record;
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'table to audit must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     e := valuecheck.mapping_expressions(rel);
-    -- The approvals are read once (a local table; on Citus the lines'
-    -- table may be distributed and is joined with this intermediate result).
-    RETURN QUERY EXECUTE format(
-        'WITH a AS MATERIALIZED ('
-        '  SELECT a.approval_id, a.product, a.campaign, a.rep, a.min_price'
-        '    FROM valuecheck.approvals a WHERE a.revoked_at IS NULL)'
-        'SELECT l.relation, l.row_id, l.product, l.campaign, l.rep, l.price,'
-        '       (l.f).floor, (l.f).floor_id, l.approval_id, a.approval_id IS NOT NULL'
-        '  FROM (SELECT t.tableoid::pg_catalog.regclass AS relation, t.ctid AS row_id,'
-        '               %1$s AS product, %2$s AS campaign, %3$s AS rep, %4$s AS price,'
-        '               valuecheck.parse_approval_id(%5$s) AS approval_id,'
-        '               valuecheck.floor_detail(%1$s, COALESCE(%6$s, pg_catalog.now()),'
-        '                                       %2$s, %7$s, %8$s) AS f'
-        '          FROM %9$s t) l'
-        '  LEFT JOIN a'
-        '    ON a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
-        '   AND a.product OPERATOR(pg_catalog.=) l.product'
-        '   AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
-        '   AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
-        '   AND a.min_price OPERATOR(pg_catalog.<=) l.price'
-        ' WHERE l.price OPERATOR(pg_catalog.<) (l.f).floor'
-        ' ORDER BY l.relation::pg_catalog.oid, l.row_id',
-        e.product, e.campaign, e.rep, e.price, e.approval, e.ordered_at,
-        e.currency, COALESCE(e.list_price, 'NULL::pg_catalog.numeric'), rel);
+    -- Each table that holds rows (the table, or each leaf partition) is
+    -- read on its own and named here, on this node: on Citus a row's
+    -- tableoid and ctid are its shard's, which mean nothing here.  There
+    -- row_id is NULL and row_key alone identifies the row.
+    FOR part IN SELECT p.relid FROM pg_partition_tree(rel) p WHERE p.isleaf
+                UNION ALL
+                SELECT rel WHERE NOT EXISTS (SELECT FROM pg_partition_tree(rel))
+                ORDER BY 1
+    LOOP
+        c := valuecheck.citus_table_info(part);
+        -- The approvals are read once (a local table; on Citus the lines'
+        -- table may be distributed and is joined with this intermediate result).
+        FOR r IN EXECUTE format(
+            'WITH a AS MATERIALIZED ('
+            '  SELECT a.approval_id, a.product, a.campaign, a.rep, a.min_price'
+            '    FROM valuecheck.approvals a WHERE a.revoked_at IS NULL)'
+            'SELECT l.row_id, l.row_key, l.product, l.campaign, l.rep, l.price,'
+            '       (l.f).floor AS floor, (l.f).floor_id AS floor_id, l.approval_id,'
+            '       a.approval_id IS NOT NULL AS approved'
+            '  FROM (SELECT t.ctid AS row_id, %10$s AS row_key,'
+            '               %1$s AS product, %2$s AS campaign, %3$s AS rep, %4$s AS price,'
+            '               valuecheck.parse_approval_id(%5$s) AS approval_id,'
+            '               valuecheck.floor_detail(%1$s, COALESCE(%6$s, pg_catalog.now()),'
+            '                                       %2$s, %7$s, %8$s) AS f'
+            '          FROM ONLY %9$s t) l'
+            '  LEFT JOIN a'
+            '    ON a.approval_id OPERATOR(pg_catalog.=) l.approval_id'
+            '   AND a.product OPERATOR(pg_catalog.=) l.product'
+            '   AND (a.campaign IS NULL OR a.campaign OPERATOR(pg_catalog.=) l.campaign)'
+            '   AND (a.rep IS NULL OR a.rep OPERATOR(pg_catalog.=) l.rep)'
+            '   AND a.min_price OPERATOR(pg_catalog.<=) l.price'
+            ' WHERE l.price OPERATOR(pg_catalog.<) (l.f).floor'
+            ' ORDER BY %11$s',
+            e.product, e.campaign, e.rep, e.price, e.approval, e.ordered_at,
+            e.currency, COALESCE(e.list_price, 'NULL::pg_catalog.numeric'), part,
+            valuecheck.row_key_expression(part, c.distribution_column),
+            CASE WHEN c.is_citus THEN 'l.row_key' ELSE 'l.row_id' END)
+        LOOP
+            relation := part;
+            row_id := CASE WHEN NOT c.is_citus THEN r.row_id END;
+            row_key := r.row_key;
+            product := r.product;
+            campaign := r.campaign;
+            rep := r.rep;
+            price := r.price;
+            floor := r.floor;
+            floor_id := r.floor_id;
+            approval_id := r.approval_id;
+            approved := r.approved;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
 END
 $$;
 
 COMMENT ON FUNCTION valuecheck.audit(regclass) IS
     'lines of a protected table below the floor in force at their time';
+
+-- ---------------------------------------------------------------------------
+-- The logs of every node of a Citus cluster (README, section Citus)
+-- ---------------------------------------------------------------------------
+
+-- One row per node: this node's with NULL rows (its table is read by the
+-- caller), every other node's rows as a JSON array, read as the log table's
+-- owner once the caller's SELECT on this node's table is checked
+-- (src/cluster_log.c).
+CREATE FUNCTION valuecheck.node_logs(log text,
+    OUT nodename text, OUT nodeport integer, OUT rows json)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'valuecheck_node_logs'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+CREATE FUNCTION valuecheck.cluster_violations()
+RETURNS TABLE (nodename text, nodeport integer, violation_id bigint,
+               relation text, product text, campaign text, rep text,
+               price numeric, floor numeric, floor_id bigint,
+               logged_at timestamptz, logged_by name)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.nodename, n.nodeport, v.violation_id, v.relation, v.product,
+       v.campaign, v.rep, v.price, v.floor, v.floor_id, v.logged_at, v.logged_by
+  FROM valuecheck.node_logs('violations') n,
+       LATERAL (SELECT l.* FROM valuecheck.violations l WHERE n.rows IS NULL
+                UNION ALL
+                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.violations, n.rows) j) v
+ ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, v.violation_id
+$$;
+
+COMMENT ON FUNCTION valuecheck.cluster_violations() IS
+    'valuecheck.violations rows of every node of a Citus cluster (of this server alone without Citus)';
+
+CREATE FUNCTION valuecheck.cluster_exceptions()
+RETURNS TABLE (nodename text, nodeport integer, exception_id bigint,
+               relation text, approval_id bigint, product text, campaign text,
+               rep text, price numeric, floor numeric,
+               logged_at timestamptz, logged_by name)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.nodename, n.nodeport, x.exception_id, x.relation, x.approval_id,
+       x.product, x.campaign, x.rep, x.price, x.floor, x.logged_at, x.logged_by
+  FROM valuecheck.node_logs('exceptions') n,
+       LATERAL (SELECT l.* FROM valuecheck.exceptions l WHERE n.rows IS NULL
+                UNION ALL
+                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.exceptions, n.rows) j) x
+ ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, x.exception_id
+$$;
+
+COMMENT ON FUNCTION valuecheck.cluster_exceptions() IS
+    'valuecheck.exceptions rows of every node of a Citus cluster (of this server alone without Citus)';

@@ -237,7 +237,9 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 						  scope_text(entry->campaign),
 						  scope_text(entry->currency),
 						  floor_valid_text(entry));
-	if (approval_col)
+	if (config->citus_shard)
+		hint = pstrdup("Approvals are single-node: a line of a Citus distributed table cannot be approved.");
+	else if (approval_col)
 		hint = psprintf("A sales manager can approve an exception with valuecheck.approve(); the line then names the approval in column \"%s\".",
 						approval_col);
 	else
@@ -456,6 +458,20 @@ valuecheck_enforce(PG_FUNCTION_ARGS)
 	if (status == LINE_OK)
 		return PointerGetDatum(NULL);
 	line.approval = read_key(config, slot, ROLE_APPROVAL, NULL);
+
+	/*
+	 * Taking a use is a write to valuecheck.approvals, which a shard's
+	 * trigger on a Citus worker cannot make part of the writer's
+	 * distributed transaction: approvals are single-node, and a line that
+	 * names one is refused saying so.
+	 */
+	if (status == LINE_BELOW && line.approval != NULL && config->citus_shard)
+	{
+		report_refusal(config, rel, &line, slot, status, entry, floor,
+					   psprintf("approvals are single-node, and \"%s\" is a Citus distributed table",
+								NameStr(config->table_name)));
+		return PointerGetDatum(NULL);
+	}
 
 	if (status == LINE_BELOW && line.approval != NULL)
 	{

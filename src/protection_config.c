@@ -150,7 +150,8 @@ price_type_ok(Oid type)
 /*
  * The table users know the relation as.  On a Citus worker the trigger
  * fires on a shard placement, "orders_102008"; messages and logs name the
- * distributed table instead, found through Citus's metadata.
+ * distributed table instead, found through Citus's metadata, and the entry
+ * is marked as a shard (approvals are single-node).
  */
 static void
 resolve_table_name(Relation rel, ProtectionConfig *entry)
@@ -193,6 +194,7 @@ resolve_table_name(Relation rel, ProtectionConfig *entry)
 					   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 			namestrcpy(&entry->schema_name,
 					   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+			entry->citus_shard = true;
 		}
 	}
 	SPI_finish();

@@ -117,6 +117,7 @@ typedef struct ProtectionConfig
 	FmgrInfo	output[NUM_ROLES];	/* text form of key columns */
 	NameData	table_name;		/* the table users know: a Citus shard's */
 	NameData	schema_name;	/* distributed table, else the relation */
+	bool		citus_shard;	/* a shard of a Citus table */
 } ProtectionConfig;
 
 extern bool price_type_ok(Oid basetype);

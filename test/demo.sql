@@ -37,14 +37,23 @@ SELECT format('SKU-%s', lpad(i::text, 3, '0')),
   FROM generate_series(1, 40) AS i;
 GRANT SELECT ON products TO demo_marketing;
 
+-- The key columns a rep writes are tied to real rows (README "Security"):
+-- valuecheck compares them by text, so 'sku-007' or a made-up campaign
+-- would otherwise find no floor, or another one.
+CREATE TABLE campaigns (campaign text PRIMARY KEY);
+INSERT INTO campaigns VALUES ('SPRING'), ('BLACK-FRIDAY'), ('PARTNER');
+CREATE TABLE reps (rep text PRIMARY KEY);
+INSERT INTO reps VALUES ('Ada'), ('Ben'), ('Chloe'), ('Dev'), ('Eva'), ('Femi'), ('Gus'),
+                        ('Hana'), ('Ivan'), ('Jo'), ('Kai'), ('Lena');
+
 CREATE TABLE orders (
     order_line  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    sku         text NOT NULL,
-    qty         integer NOT NULL,
-    list_price  numeric(12,2) NOT NULL,
-    unit_price  numeric(12,2),
-    campaign    text,
-    rep         text NOT NULL,
+    sku         text NOT NULL REFERENCES products,
+    qty         integer NOT NULL CHECK (qty > 0),
+    list_price  numeric(12,2) NOT NULL CHECK (list_price > 0),
+    unit_price  numeric(12,2) NOT NULL CHECK (unit_price >= 0),
+    campaign    text REFERENCES campaigns,
+    rep         text NOT NULL REFERENCES reps,
     approval_id bigint,
     ordered_at  timestamptz NOT NULL DEFAULT now(),
     status      text NOT NULL DEFAULT 'open'
@@ -107,7 +116,8 @@ SELECT valuecheck.protect('orders',
          campaign   => 'campaign',
          rep        => 'rep',
          ordered_at => 'ordered_at',
-         approval   => 'approval_id');
+         approval   => 'approval_id',
+         unknown_product => 'reject');   -- every product sold must have a floor
 SELECT * FROM valuecheck.protected;
 
 -- ---------------------------------------------------------------------------
@@ -119,6 +129,12 @@ VALUES ('SKU-007', 2, 308.00, 270.00, 'Femi');
 INSERT INTO orders (sku, qty, list_price, unit_price, rep)
 VALUES ('SKU-007', 50, 308.00, 231.00, 'Femi');
 \errverbose
+-- a key the catalogue does not know finds no floor, so it is refused too:
+-- a misspelt product by its foreign key, a made-up campaign likewise
+INSERT INTO orders (sku, qty, list_price, unit_price, rep)
+VALUES ('sku-007', 50, 308.00, 231.00, 'Femi');
+INSERT INTO orders (sku, qty, list_price, unit_price, campaign, rep)
+VALUES ('SKU-007', 50, 308.00, 231.00, 'BLACK-FRIDAY-VIP', 'Femi');
 -- the same line in a Black Friday deal is within the sanctioned promotion
 INSERT INTO orders (sku, qty, list_price, unit_price, campaign, rep)
 VALUES ('SKU-007', 50, 308.00, 231.00, 'BLACK-FRIDAY', 'Femi');
@@ -185,9 +201,9 @@ SELECT relation, product, price, list_price, campaign, mode, unknown_product
 -- 9. The analyst's view: leakage by rep and campaign, subtotals per rep,
 --    grand total last.  Floors are taken at each line's own time.
 -- ---------------------------------------------------------------------------
--- Two reps in full: one row per campaign, then (campaign NULL) lines sold
--- outside any campaign, then the rep's subtotal, as ROLLUP shows it.
-SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
+-- Two reps in full: one row per campaign (campaign NULL: sold outside any
+-- campaign), then the rep's subtotal; the level column says which is which.
+SELECT rep, campaign, level, lines, units, list_revenue, net_revenue, discount,
        round(discount_rate, 4) AS discount_rate, discounted_lines,
        round(max_discount_rate, 4) AS max_discount_rate,
        below_floor_lines, floor_leakage
@@ -198,7 +214,16 @@ SELECT rep, campaign, lines, units, list_revenue, net_revenue, discount,
 SELECT lines, units, list_revenue, net_revenue, discount,
        round(discount_rate, 4) AS discount_rate, below_floor_lines, floor_leakage
   FROM valuecheck.leakage_report('orders')
- WHERE rep IS NULL AND campaign IS NULL;
+ WHERE level = 'total';
+
+-- The sales manager's view: floor leakage, rep by campaign, pivoted by psql.
+SELECT rep,
+       CASE level WHEN 'rep' THEN 'all campaigns' ELSE COALESCE(campaign, 'no campaign') END AS campaign,
+       floor_leakage
+  FROM valuecheck.leakage_report('orders')
+ WHERE level <> 'total'
+ ORDER BY rep
+\crosstabview rep campaign floor_leakage
 
 -- Only what was sold since June:
 SELECT rep, campaign, lines, discount, floor_leakage

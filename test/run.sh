@@ -4,6 +4,8 @@
 #   bash test/run.sh test    every suite: pg_regress, isolation, pgTAP
 #   bash test/run.sh demo    psql -a test/demo.sql against a fresh cluster
 #   bash test/run.sh bench   bash test/bench/run.sh [$BENCH_ARGS] [extra args]
+#   bash test/run.sh citus   test/citus/run.sh against a coordinator and two
+#                            workers (Citus must be installed for PG_CONFIG)
 #
 # Each mode is self-contained on a fresh Debian machine (root, or a user with
 # sudo): it installs the missing Debian packages, builds and installs the
@@ -21,6 +23,7 @@
 #   test/pgtap/*.sql                        pgTAP via pg_prove (one fresh database per file)
 #   test/demo.sql                           make demo
 #   test/bench/run.sh                       make bench
+#   test/citus/run.sh                       make test-citus
 #
 # Environment seen by the suites, demo.sql and test/bench/run.sh:
 #   PGHOST (socket directory), PGPORT, PGUSER (cluster superuser = its OS user),
@@ -39,8 +42,8 @@ set -euo pipefail
 
 MODE="${1:-}"
 case "$MODE" in
-    test|demo|bench) shift ;;
-    *) echo "usage: bash test/run.sh test|demo|bench [extra args for the bench]" >&2; exit 2 ;;
+    test|demo|bench|citus) shift ;;
+    *) echo "usage: bash test/run.sh test|demo|bench|citus [extra args for the bench]" >&2; exit 2 ;;
 esac
 EXTRA_ARGS=("$@")
 
@@ -184,7 +187,7 @@ lock_take() { # lock_take -x|-s
 
 # ---------------------------------------------------------------- cluster ---
 TMP=""
-PG_STARTED=0
+NODES=()         # data directories of the servers we started (stopped at exit)
 OS_USER=""
 FAILED_HINTS=()   # files to show on failure at exit (besides the server log)
 
@@ -195,7 +198,8 @@ as_pg() { # run a command as the cluster's OS user, with our environment
         # PGPORT, for one, breaks initdb)
         local v vars=()
         for v in PATH LC_ALL PGHOST PGPORT PGUSER PGDATABASE VALUECHECK_PG_BIN \
-                 VALUECHECK_PG_CONFIG VALUECHECK_WORKDIR VALUECHECK_REPO BENCH_ARGS; do
+                 VALUECHECK_PG_CONFIG VALUECHECK_WORKDIR VALUECHECK_REPO BENCH_ARGS \
+                 CITUS_WORKER_PORTS; do
             if [ -n "${!v:-}" ]; then vars+=("$v=${!v}"); fi
         done
         runuser -u "$OS_USER" -- env "${vars[@]}" "$@"
@@ -204,29 +208,31 @@ as_pg() { # run a command as the cluster's OS user, with our environment
     fi
 }
 
-server_running() {
-    as_pg "$BINDIR/pg_ctl" -D "$TMP/data" status >/dev/null 2>&1
+server_running() { # server_running [DATA_DIR]
+    as_pg "$BINDIR/pg_ctl" -D "${1:-$TMP/data}" status >/dev/null 2>&1
 }
 
-stop_server() {
-    [ "$PG_STARTED" = 1 ] || return 0
-    PG_STARTED=0
-    if ! server_running; then
-        warn "the server was no longer running at the end (crashed or killed?)"
-    elif ! as_pg "$BINDIR/pg_ctl" -D "$TMP/data" -m fast -w -t 60 stop >/dev/null 2>&1; then
-        warn "fast shutdown failed; trying immediate"
-        as_pg "$BINDIR/pg_ctl" -D "$TMP/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
-        if [ -f "$TMP/data/postmaster.pid" ]; then
-            local pid
-            pid="$(head -n 1 "$TMP/data/postmaster.pid" 2>/dev/null || true)"
-            # only if that pid still is our postmaster (pid files go stale)
-            if [[ "$pid" =~ ^[0-9]+$ ]] &&
-                    [[ "$(ps -o args= -p "$pid" 2>/dev/null || true)" == *"$TMP/data"* ]]; then
-                warn "killing postmaster $pid"
-                kill -KILL "$pid" 2>/dev/null || true
+stop_server() { # stops every server we started
+    local d
+    for d in "${NODES[@]}"; do
+        if ! server_running "$d"; then
+            warn "the server in $d was no longer running at the end (crashed or killed?)"
+        elif ! as_pg "$BINDIR/pg_ctl" -D "$d" -m fast -w -t 60 stop >/dev/null 2>&1; then
+            warn "fast shutdown failed; trying immediate"
+            as_pg "$BINDIR/pg_ctl" -D "$d" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+            if [ -f "$d/postmaster.pid" ]; then
+                local pid
+                pid="$(head -n 1 "$d/postmaster.pid" 2>/dev/null || true)"
+                # only if that pid still is our postmaster (pid files go stale)
+                if [[ "$pid" =~ ^[0-9]+$ ]] &&
+                        [[ "$(ps -o args= -p "$pid" 2>/dev/null || true)" == *"$d"* ]]; then
+                    warn "killing postmaster $pid"
+                    kill -KILL "$pid" 2>/dev/null || true
+                fi
             fi
         fi
-    fi
+    done
+    NODES=()
 }
 
 SERVER_LOG_SHOWN=0
@@ -260,7 +266,7 @@ cleanup() {
             rm -rf -- "$TMP"
         fi
     fi
-    if [ "$MODE" = test ] && [ "$SUMMARY_DONE" = 0 ]; then
+    if { [ "$MODE" = test ] || [ "$MODE" = citus ]; } && [ "$SUMMARY_DONE" = 0 ]; then
         # aborted (set-up failure, interrupt): still end with the count line
         say ""
         say "!! the run was aborted (exit status $rc): counted as one failure"
@@ -275,7 +281,7 @@ trap 'exit 143' TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-make_cluster() {
+make_cluster() { # make_cluster [EXTRA_CONF_LINE...]: the temporary directory and one server
     heading "cluster"
     if [ "$IS_ROOT" = 1 ]; then
         command -v runuser >/dev/null 2>&1 || die "runuser (util-linux) is required when running as root"
@@ -301,15 +307,25 @@ make_cluster() {
     chmod 700 "$TMP"
     say "directory: $TMP (OS user: $OS_USER)"
 
+    start_node "$TMP/data" "$TMP/server.log" "$@"
+    export PGHOST="$TMP/sock" PGPORT="$NODE_PORT" PGUSER="$OS_USER" PGDATABASE=postgres
+    say "server: PostgreSQL $PG_MAJOR on 127.0.0.1:$PGPORT and $PGHOST (user $PGUSER)"
+}
+
+# start_node DATA_DIR LOG [EXTRA_CONF_LINE...]: initdb and start a server on
+# a free port (set in NODE_PORT), its socket in $TMP/sock
+start_node() {
+    local data="$1" log="$2"
+    shift 2
     local loc=C.UTF-8
     has_c_utf8 || loc=C
-    if ! as_pg "$BINDIR/initdb" -D "$TMP/data" -A trust --no-sync -E UTF8 --locale="$loc" \
+    if ! as_pg "$BINDIR/initdb" -D "$data" -A trust --no-sync -E UTF8 --locale="$loc" \
             >"$TMP/initdb.log" 2>&1; then
         cat "$TMP/initdb.log"
         die "initdb failed"
     fi
 
-    local dsm=posix shm_kb
+    local dsm=posix shm_kb line
     shm_kb="$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')"
     if [ -z "$shm_kb" ] || [ "$shm_kb" -lt 524288 ]; then dsm=mmap; fi # small /dev/shm (containers)
     {
@@ -331,11 +347,12 @@ make_cluster() {
             echo "max_wal_size = 8GB"
             echo "checkpoint_timeout = 30min"
         fi
-    } >> "$TMP/data/postgresql.conf"
+        for line in "$@"; do echo "$line"; done
+    } >> "$data/postgresql.conf"
 
     # a free port in 54321..54400, starting at a random offset; retry on a
     # bind race with a concurrent run
-    local i p off port="" loglines
+    local i p off port="" loglines started=0
     local tried=" "
     for _ in $(seq 1 12); do
         port=""
@@ -348,14 +365,15 @@ make_cluster() {
         tried+="$port "
         [ -n "$port" ] || die "no free TCP port in 54321..54400"
         loglines=0
-        [ -f "$TMP/server.log" ] && loglines=$(wc -l < "$TMP/server.log")
+        [ -f "$log" ] && loglines=$(wc -l < "$log")
         # fd 9 (install lock) must not be inherited by the server
-        if as_pg "$BINDIR/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -o "-p $port" -w -t 120 start \
+        if as_pg "$BINDIR/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 120 start \
                 >"$TMP/pg_ctl.log" 2>&1 9>&-; then
-            PG_STARTED=1
+            NODES+=("$data")
+            started=1
             break
         fi
-        if tail -n +"$(( loglines + 1 ))" "$TMP/server.log" 2>/dev/null |
+        if tail -n +"$(( loglines + 1 ))" "$log" 2>/dev/null |
                 grep -E 'could not bind|Address already in use|could not create any TCP/IP sockets' >/dev/null; then
             say "port $port was taken, retrying"
             continue
@@ -363,10 +381,8 @@ make_cluster() {
         cat "$TMP/pg_ctl.log"
         die "the server did not start"
     done
-    [ "$PG_STARTED" = 1 ] || die "the server did not start (no usable port)"
-
-    export PGHOST="$TMP/sock" PGPORT="$port" PGUSER="$OS_USER" PGDATABASE=postgres
-    say "server: PostgreSQL $PG_MAJOR on 127.0.0.1:$PGPORT and $PGHOST (user $PGUSER)"
+    [ "$started" = 1 ] || die "the server did not start (no usable port)"
+    NODE_PORT="$port"
 }
 
 psql_q() { # psql_q DB SQL: run one statement quietly, stop on error
@@ -591,6 +607,9 @@ fi
 export PG_CONFIG PATH="$BINDIR:$PATH" VALUECHECK_PG_BIN="$BINDIR" VALUECHECK_PG_CONFIG="$PG_CONFIG"
 export VALUECHECK_REPO="$REPO"
 say "pg_config: $PG_CONFIG"
+if [ "$MODE" = citus ] && { [ ! -f "$SHAREDIR/extension/citus.control" ] || [ ! -f "$PKGLIBDIR/citus.so" ]; }; then
+    die "Citus is not installed for $PG_CONFIG ($PKGLIBDIR/citus.so, $SHAREDIR/extension/citus.control): build Citus from its source against this PostgreSQL and install it, or point PG_CONFIG at an installation that has it (README, section Citus)"
+fi
 
 lock_open
 if [ "${VALUECHECK_SKIP_BUILD:-0}" = 1 ]; then
@@ -627,7 +646,11 @@ else
     fi
 fi
 
-make_cluster
+if [ "$MODE" = citus ]; then
+    make_cluster "shared_preload_libraries = 'citus'" "max_connections = 200"
+else
+    make_cluster
+fi
 # an early, plain hint when the library cannot even be loaded (an undefined
 # symbol, say); the suites below report the failures themselves
 if [ -f "$PKGLIBDIR/valuecheck.so" ]; then
@@ -671,6 +694,41 @@ test)
     SUMMARY_DONE=1
     say "$TOTAL_PASS passed, $TOTAL_FAIL failed"
     [ "$TOTAL_FAIL" -eq 0 ] || exit 1
+    ;;
+citus)
+    # the coordinator is the server make_cluster started; two workers more
+    CITUS_WORKER_PORTS=""
+    for w in worker1 worker2; do
+        start_node "$TMP/$w" "$TMP/$w.log" "shared_preload_libraries = 'citus'" "max_connections = 200"
+        CITUS_WORKER_PORTS+="${CITUS_WORKER_PORTS:+ }$NODE_PORT"
+    done
+    export CITUS_WORKER_PORTS
+    say "workers: 127.0.0.1 ports $CITUS_WORKER_PORTS (coordinator: $PGPORT)"
+    heading "citus scenarios"
+    [ -f "$W/test/citus/run.sh" ] || die "test/citus/run.sh does not exist"
+    rc=0
+    as_pg bash test/citus/run.sh 2>&1 | tee "$TMP/out/citus.log" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        for w in server worker1 worker2; do
+            if [ -s "$TMP/$w.log" ]; then heading "$w log (last 40 lines)"; tail -n 40 "$TMP/$w.log"; fi
+        done
+        SERVER_LOG_SHOWN=1
+    fi
+    line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$TMP/out/citus.log" | tail -n 1 || true)"
+    SUMMARY_DONE=1
+    # the count line last (again, after the logs)
+    if [ "$rc" -ne 0 ] && [ -n "$line" ] && [[ "$line" != *" 0 failed" ]]; then say ""; say "$line"; fi
+    if [ -z "$line" ]; then
+        say "!! test/citus/run.sh printed no count line (exit status $rc)"
+        say "0 passed, 1 failed"
+        exit 1
+    fi
+    if [ "$rc" -ne 0 ] && [[ "$line" == *" 0 failed" ]]; then
+        say "!! test/citus/run.sh exited with status $rc"
+        say "${line%% passed*} passed, 1 failed"
+        exit 1
+    fi
+    [ "$rc" -eq 0 ] || exit 1
     ;;
 demo)
     heading "demo"
