@@ -165,6 +165,37 @@ INSERT INTO memo_orders (sku, price, list) VALUES ('F010', 9.99, 200);
 ROLLBACK;
 SELECT * FROM pg_temp.mismatches();
 
+-- the bulk read: once the memo has missed for a quarter of the floors (or
+-- 1000 times), a memo that can hold the whole table reads every floor in
+-- one index scan (a DEBUG1 message says so); the answers stay the same
+-- (SET, not RESET: make test's second run starts its sessions at 1kB)
+SET valuecheck.floor_cache_size = '8MB';
+ANALYZE valuecheck.floors;  -- the size estimate the decision reads
+UPDATE valuecheck.floors SET note = 'bulk' WHERE product = 'F003';  -- empties the memo
+CREATE TABLE memo_bulk (LIKE memo_orders INCLUDING DEFAULTS);
+SELECT valuecheck.protect('memo_bulk', product => 'sku', price => 'price',
+                          list_price => 'list', campaign => 'campaign',
+                          currency => 'currency');
+SET client_min_messages = debug1;
+INSERT INTO memo_bulk (sku, price, list, campaign, currency)
+SELECT product, ref, 200, campaign, currency
+  FROM memo_lines WHERE ref IS NOT NULL AND list IS NOT NULL AND at < '2030-01-01';
+RESET client_min_messages;
+SELECT count(*) FROM memo_bulk;
+INSERT INTO memo_bulk (sku, price, list, campaign, currency)
+VALUES ('F299', 298.99, 200, NULL, NULL);
+SELECT * FROM pg_temp.mismatches();
+-- not when the table does not fit in half the memo
+SET valuecheck.floor_cache_size = '128kB';
+UPDATE valuecheck.floors SET note = 'bulk' WHERE product = 'F003';
+SET client_min_messages = debug1;
+INSERT INTO memo_bulk (sku, price, list, campaign, currency)
+SELECT product, ref, 200, campaign, currency
+  FROM memo_lines WHERE ref IS NOT NULL AND list IS NOT NULL AND at < '2030-01-01';
+RESET client_min_messages;
+RESET valuecheck.floor_cache_size;
+DROP TABLE memo_bulk;
+
 -- a floor change is seen at once, whatever the memo held
 SELECT valuecheck.floor_for('F001', '2025-06-01'), valuecheck.floor_for('F002', '2025-06-01');
 UPDATE valuecheck.floors SET min_price = 1.5 WHERE product = 'F001';
@@ -173,4 +204,5 @@ DELETE FROM valuecheck.floors WHERE product = 'F002';
 SELECT valuecheck.floor_for('F001', '2025-06-01'), valuecheck.floor_for('F002', '2025-06-01');
 
 RESET valuecheck.floor_cache_size;
+
 DROP TABLE memo_orders, memo_warn, memo_lines;

@@ -175,6 +175,20 @@ static Size memo_chunks = 0;	/* what the entries' chunks take */
 static bool memo_reset_pending = false;
 static MemoEntry *orphan = NULL;	/* a read not kept: freed at the next lookup */
 
+static uint64 memo_misses = 0;	/* lookups that read, since the memo was emptied */
+static bool memo_bulk_tried = false;	/* the bulk read was considered */
+
+/*
+ * The bulk read: once a memo has missed for a quarter of the floors table
+ * (at least BULK_MIN_MISSES, at most BULK_MAX_MISSES times), and the whole
+ * table fits in half of floor_cache_size (at this many bytes a floor, a
+ * generous estimate), read every floor in one index scan instead of one
+ * probe per product (see the README's design notes for the measurements).
+ */
+#define BULK_MIN_MISSES		64
+#define BULK_MAX_MISSES		1000
+#define BULK_BYTES_PER_FLOOR	400
+
 static uint64 inval_count = 0;	/* invalidations received */
 static bool xact_inval_seen = false;	/* one arrived after the transaction's
 										 * snapshot was taken */
@@ -448,6 +462,8 @@ memo_reset(void)
 	memo = NULL;
 	clock_hand = 0;
 	memo_chunks = 0;
+	memo_misses = 0;
+	memo_bulk_tried = false;
 }
 
 static Size
@@ -836,6 +852,38 @@ build_entry(const char *product, int len, uint32 hash, ProbeResult *res)
 	return e;
 }
 
+/* Resolve the source if need be and lock it (it may be resolved anew meanwhile). */
+static void
+lock_source(void)
+{
+	for (;;)
+	{
+		if (!source_valid)
+			resolve_source();
+		LockRelationOid(source_relid, AccessShareLock);
+		if (source_valid)
+			break;
+	}
+}
+
+/* The snapshot a query would read floors with here, and what the read may serve. */
+static Snapshot
+read_snapshot(bool fresh, EntryScope *scope)
+{
+	if (IsolationUsesXactSnapshot())
+	{
+		*scope = xact_inval_seen ? SCOPE_XACT : SCOPE_TRUSTED;
+		return fresh ? GetTransactionSnapshot() : query_snapshot();
+	}
+	if (fresh)
+	{
+		*scope = SCOPE_TRUSTED;
+		return GetTransactionSnapshot();
+	}
+	*scope = SCOPE_SNAPSHOT;
+	return query_snapshot();
+}
+
 /*
  * Read a product's floors under the snapshot a query would use here, and
  * keep them in the memo where that is sound (see the file header).
@@ -855,31 +903,8 @@ memo_read(const char *product, int len, uint32 hash, bool fresh)
 	MemoryContextReset(probe_cxt);
 	oldcxt = MemoryContextSwitchTo(probe_cxt);
 
-	/* the source may be resolved anew: take its lock before trusting it */
-	for (;;)
-	{
-		if (!source_valid)
-			resolve_source();
-		LockRelationOid(source_relid, AccessShareLock);
-		if (source_valid)
-			break;
-	}
-
-	if (IsolationUsesXactSnapshot())
-	{
-		snapshot = fresh ? GetTransactionSnapshot() : query_snapshot();
-		scope = xact_inval_seen ? SCOPE_XACT : SCOPE_TRUSTED;
-	}
-	else if (fresh)
-	{
-		snapshot = GetTransactionSnapshot();
-		scope = SCOPE_TRUSTED;
-	}
-	else
-	{
-		snapshot = query_snapshot();
-		scope = SCOPE_SNAPSHOT;
-	}
+	lock_source();
+	snapshot = read_snapshot(fresh, &scope);
 	snapkey_of(snapshot, &snap);
 
 	key = cstring_to_text_with_len(product, len);
@@ -907,6 +932,158 @@ memo_read(const char *product, int len, uint32 hash, bool fresh)
 	return e;
 }
 
+/* Put an entry read in bulk into the memo, unless the product is there. */
+static int	bulk_products;		/* products the last bulk read added */
+
+static void
+memo_add_bulk(MemoEntry *e)
+{
+	MemoKey		key = {e->name, e->len};
+	MemoSlot   *slot;
+	bool		found;
+
+	slot = memotab_insert_hash(memo, key, e->hash, &found);
+	if (found)
+	{
+		pfree(e);
+		return;
+	}
+	slot->key = key;
+	e->referenced = false;
+	memo_chunks += e->space;
+	bulk_products++;
+}
+
+/*
+ * The bulk read: every floor, in product order, through the product index,
+ * into the memo, when the whole table fits in half the memo's budget.  Not
+ * under SERIALIZABLE, where each product is read in each transaction, and
+ * not without the product index.  Returns whether it read.
+ */
+static bool
+memo_bulk_read(bool fresh)
+{
+	uint64		start_count = inval_count;
+	MemoryContext oldcxt;
+	MemoryContext rowcxt;
+	Relation	heap;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	Snapshot	snapshot;
+	EntryScope	scope;
+	SnapKey		snap;
+	ProbeResult res;
+	text	   *current = NULL;
+	double		floors;
+
+	if (IsolationIsSerializable())
+		return false;
+
+	MemoryContextReset(probe_cxt);
+	oldcxt = MemoryContextSwitchTo(probe_cxt);
+	lock_source();
+	if (!OidIsValid(source_index))
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return false;
+	}
+	heap = table_open(source_relid, NoLock);
+	floors = heap->rd_rel->reltuples;
+	if (floors < 0)				/* never analyzed: count pages instead */
+		floors = (double) RelationGetNumberOfBlocks(heap) * 60;
+	if (memo_misses < Min(BULK_MAX_MISSES, floors / 4))
+	{
+		table_close(heap, NoLock);
+		MemoryContextSwitchTo(oldcxt);
+		return false;			/* not yet */
+	}
+	memo_bulk_tried = true;
+	if (floors * BULK_BYTES_PER_FLOOR > memo_budget() / 2)
+	{
+		table_close(heap, NoLock);
+		MemoryContextSwitchTo(oldcxt);
+		return false;
+	}
+
+	snapshot = read_snapshot(fresh, &scope);
+	snapkey_of(snapshot, &snap);
+	bulk_products = 0;
+	rowcxt = AllocSetContextCreate(probe_cxt, "valuecheck floor bulk read",
+								   ALLOCSET_DEFAULT_SIZES);
+	res.maxrows = 4;
+	idx = index_open(source_index, AccessShareLock);
+	slot = table_slot_create(heap, NULL);
+	scan = vc_index_beginscan(heap, idx, snapshot, 0, 0);
+	index_rescan(scan, NULL, 0, NULL, 0);
+	for (;;)
+	{
+		bool		more = index_getnext_slot(scan, ForwardScanDirection, slot);
+		text	   *product = NULL;
+		Datum		values[7];
+		bool		nulls[7];
+		int			i;
+
+		if (more)
+		{
+			slot_getallattrs(slot);
+			for (i = 0; i < 7; i++)
+			{
+				values[i] = slot->tts_values[source_att[i] - 1];
+				nulls[i] = slot->tts_isnull[source_att[i] - 1];
+			}
+			product = DatumGetTextPP(values[1]);
+		}
+		/* a product's rows are done: its entry goes into the memo */
+		if (current != NULL &&
+			(!more || VARSIZE_ANY_EXHDR(product) != VARSIZE_ANY_EXHDR(current) ||
+			 memcmp(VARDATA_ANY(product), VARDATA_ANY(current), VARSIZE_ANY_EXHDR(current)) != 0))
+		{
+			MemoEntry  *e;
+
+			e = build_entry(VARDATA_ANY(current), VARSIZE_ANY_EXHDR(current),
+							hash_bytes((const unsigned char *) VARDATA_ANY(current),
+									   VARSIZE_ANY_EXHDR(current)), &res);
+			e->scope = scope;
+			*MEMO_SNAPKEY(e) = snap;
+			e->xact_serial = xact_serial;
+			memo_add_bulk(e);
+			MemoryContextReset(rowcxt);
+			current = NULL;
+			/* the estimate was wrong: leave the rest to probes */
+			if (memo_used() > memo_budget() - memo_budget() / 8)
+				break;
+		}
+		if (!more)
+			break;
+		MemoryContextSwitchTo(rowcxt);
+		if (current == NULL)
+		{
+			current = (text *) pg_detoast_datum_copy((struct varlena *) product);
+			res.nrows = 0;
+			res.rows = palloc(sizeof(FloorRow) * res.maxrows);
+		}
+		for (i = 2; i < 7; i++)
+			if (!nulls[i])
+				values[i] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[i])));
+		collect_row(&res, values, nulls);
+		MemoryContextSwitchTo(probe_cxt);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(heap, NoLock);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(probe_cxt);
+
+	/* an invalidation that arrived meanwhile: what was read serves this lookup only */
+	if (inval_count != start_count)
+		memo_reset_pending = true;
+	elog(DEBUG1, "valuecheck: a bulk read of the floors (%.0f estimated) added %d products to the floor memo",
+		 floors, bulk_products);
+	return true;
+}
+
 /* The floors of a product, from the memo or read now. */
 static const MemoEntry *
 memo_lookup_product(const char *product, int len, bool fresh)
@@ -927,6 +1104,22 @@ memo_lookup_product(const char *product, int len, bool fresh)
 			return e;
 		}
 		memo_remove(e);
+	}
+
+	if (unlikely(++memo_misses >= BULK_MIN_MISSES && !memo_bulk_tried) &&
+		memo_bulk_read(fresh))
+	{
+		slot = memotab_lookup_hash(memo, key, hash);
+		if (slot != NULL)
+		{
+			e = MEMO_ENTRY_OF(slot->key.data);
+			if (entry_usable(e, fresh))
+			{
+				e->referenced = true;
+				return e;
+			}
+			memo_remove(e);
+		}
 	}
 
 	e = memo_read(product, len, hash, fresh);
