@@ -13,6 +13,10 @@
 #   approvals   approved below-floor inserts vs plain enforced inserts
 #   aggregates  discount-leakage aggregates vs count(*) and plain SQL over
 #               BENCH_AGG_ROWS order lines, serial and 2 workers; leakage_report
+#   catalog     floors at catalog scale (1M products + 100k campaign floors):
+#               upload, first write, write after an edit, memory, INSERT tps by
+#               isolation level, COPY over 1M distinct products, leakage_report
+#               (about 13 minutes; BENCH_CAT_* in bench_catalog.sh)
 # A new bench_<name>.sh in this directory is picked up automatically.
 #
 # Options:
