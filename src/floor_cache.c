@@ -197,6 +197,7 @@ static uint64 xact_serial = 1;	/* this backend's transactions, counted */
 /* Where floors are read from: resolved once, again after an invalidation. */
 static Oid	floors_relid = InvalidOid;
 static bool source_valid = false;
+static uint64 source_generation = 0;	/* bumped when source_valid is cleared */
 static Oid	source_relid = InvalidOid;	/* valuecheck.floors, or its placement */
 static char *source_name = NULL;	/* its qualified name (SPI fallback) */
 static Oid	source_index = InvalidOid;	/* btree on product; Invalid: use SPI */
@@ -281,9 +282,13 @@ floor_cache_relcache_callback(Datum arg, Oid relid)
 		/* the table itself may have been dropped and created again */
 		floors_relid = InvalidOid;
 		source_valid = false;
+		source_generation++;
 	}
 	else if (relid == source_relid)
+	{
 		source_valid = false;	/* an index made or dropped on the placement */
+		source_generation++;
+	}
 }
 
 static void
@@ -364,6 +369,7 @@ resolve_source(void)
 	char	   *name;
 	Relation	heap;
 	TupleDesc	desc;
+	uint64		generation;
 	int			i;
 
 	if (!OidIsValid(get_floors_relid()))
@@ -372,7 +378,8 @@ resolve_source(void)
 				 errmsg("table valuecheck.floors does not exist"),
 				 errhint("Is the valuecheck extension installed in this database?")));
 
-	source_valid = true;		/* an invalidation from here on clears it */
+	generation = source_generation;
+	source_valid = false;		/* until complete (an error leaves it so) */
 	if (source_plan)
 	{
 		SPI_freeplan(source_plan);
@@ -426,6 +433,8 @@ resolve_source(void)
 	source_index = floors_product_index(heap, source_att[1],
 										&source_index_collation, &source_eqproc);
 	table_close(heap, NoLock);
+	/* an invalidation that arrived meanwhile: resolve again */
+	source_valid = (generation == source_generation);
 }
 
 /* ----------------------------------------------------------- the memo --- */

@@ -52,11 +52,16 @@ static const char *const check_columns[5] = {
 	"floor_id", "product", "campaign", "currency", "valid"
 };
 
+static uint64 check_generation = 0;	/* bumped when check_valid is cleared */
+
 static void
 floors_check_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == check_relid)
+	{
 		check_valid = false;
+		check_generation++;
+	}
 }
 
 void
@@ -69,12 +74,13 @@ static void
 check_prepare(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
+	uint64		generation = check_generation;
 	int			i;
 
 	if (check_valid && check_relid == RelationGetRelid(rel))
 		return;
 	check_relid = RelationGetRelid(rel);
-	check_valid = true;			/* an invalidation from here on clears it */
+	check_valid = false;		/* until complete (an error leaves it so) */
 	for (i = 0; i < 5; i++)
 	{
 		int			att = SPI_fnumber(desc, check_columns[i]);
@@ -85,6 +91,8 @@ check_prepare(Relation rel)
 		check_att[i] = att;
 	}
 	check_index = floors_product_index(rel, check_att[1], &check_collation, &check_eqproc);
+	/* an invalidation that arrived meanwhile: look again next time */
+	check_valid = (generation == check_generation);
 }
 
 static text *
