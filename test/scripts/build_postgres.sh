@@ -26,6 +26,9 @@
 # dependencies only).
 set -euo pipefail
 umask 022
+# run from `make test`: PostgreSQL's makefiles build their generated headers
+# only at MAKELEVEL 0, and an outer make's flags are not for this build
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 MAJOR="${1:-}"
 [[ "$MAJOR" =~ ^[0-9]+$ ]] && [ "$MAJOR" -ge 13 ] ||
@@ -177,15 +180,15 @@ LOG="$CACHE/pg-$MAJOR.build.log"
 jobs="$(nproc 2>/dev/null || echo 2)"
 say "building $(basename "$SRC") into $PREFIX (make -j$jobs; log: $LOG)"
 rm -rf -- "$PREFIX"
+# (no set -e in a subshell left of ||: hence the &&)
 (
-    set -e
-    cd "$SRC"
-    ./configure --prefix="$PREFIX"
-    make -j"$jobs"
-    make install
+    cd "$SRC" &&
+    ./configure --prefix="$PREFIX" &&
+    make -j"$jobs" &&
+    make install &&
     # valuecheck's dependency, and the isolation tester (pg_regress is
     # installed with the server)
-    make -j"$jobs" -C contrib/btree_gist install
+    make -j"$jobs" -C contrib/btree_gist install &&
     make -j"$jobs" -C src/test/isolation install
 ) > "$LOG" 2>&1 || { tail -n 40 "$LOG" >&2; die "the build failed (log: $LOG)"; }
 
@@ -195,6 +198,6 @@ for f in "$pgxs/src/test/regress/pg_regress" "$pgxs/src/test/isolation/pg_isolat
     [ -e "$f" ] || die "the build did not install $f"
 done
 "$PREFIX/bin/pg_config" --version > "$STAMP"
-rm -rf -- "$WORK"
+rm -rf -- "$WORK" "$APT_DIR/lists" "$APT_DIR/cache"   # (the next build fetches them anew)
 say "built in $(( $(date +%s) - t0 ))s"
 done_msg
