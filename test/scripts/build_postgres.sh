@@ -138,7 +138,7 @@ say "Debian archive: $URI (from this machine's apt sources)"
 APT_DIR="$CACHE/apt"
 mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
 suites="${VALUECHECK_PG_SUITES:-$codename trixie sid}"
-suites="$(tr ' ' '\n' <<<"$suites" | awk 'NF && !seen[$0]++' | tr '\n' ' ')"
+suites="$(tr ' ' '\n' <<<"$suites" | awk 'NF && !seen[$0]++' | paste -sd ' ')"
 {
     echo "Types: deb-src"
     echo "URIs: $URI"
@@ -162,8 +162,12 @@ rm -rf -- "$WORK"
 mkdir -p "$WORK/dl"
 # apt downloads as its unprivileged _apt user where it can
 if [ "$(id -u)" -eq 0 ] && id -u _apt >/dev/null 2>&1; then chown _apt "$WORK/dl"; fi
+version="$(apt_private -qq source --download-only --print-uris "postgresql-$MAJOR" 2>/dev/null |
+           sed -nE "s/^'[^']*' postgresql-${MAJOR}_([^ ]+)\.dsc .*/\1/p" | head -n 1 || true)"
+[ -n "$version" ] ||
+    die "no source package postgresql-$MAJOR in Debian's suites $suites (VALUECHECK_PG_SUITES picks others)"
 (cd "$WORK/dl" && apt_private source --download-only "postgresql-$MAJOR" >&2) ||
-    die "apt-get source --download-only postgresql-$MAJOR failed (is postgresql-$MAJOR in one of: $suites? set VALUECHECK_PG_SUITES)"
+    die "could not download the source package postgresql-$MAJOR $version from $URI (see apt's errors above)"
 tarball=""
 for f in "$WORK"/dl/postgresql-"$MAJOR"_*.orig.tar.*; do
     if [ -f "$f" ] && [[ "$f" != *.asc ]]; then tarball="$f"; fi
