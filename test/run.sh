@@ -667,6 +667,15 @@ if [ "${VALUECHECK_SKIP_BUILD:-0}" = 1 ]; then
 else
     heading "build"
     lock_take -x
+    # and one build at a time in this checkout: its objects are shared by
+    # runs against different servers (which hold different install locks)
+    if command -v flock >/dev/null 2>&1; then
+        f="/tmp/valuecheck-build.$(printf '%s' "$REPO" | cksum | cut -d' ' -f1).lock"
+        if { exec 7>>"$f"; } 2>/dev/null || { exec 7<"$f"; } 2>/dev/null; then
+            chmod 666 "$f" 2>/dev/null || true
+            flock -w 3600 7 || die "gave up waiting for $f"
+        fi
+    fi
     t0="$(now_ms)"
     # MAKEFLAGS from an outer `make test` would leak into this build
     BUILD_LOG="$(mktemp)"
@@ -692,6 +701,7 @@ else
     if [ -f "$REPO/valuecheck.so" ] && ! cmp -s "$REPO/valuecheck.so" "$PKGLIBDIR/valuecheck.so"; then
         warn "the installed $PKGLIBDIR/valuecheck.so is not the one just built (another run installed its own?)"
     fi
+    exec 7>&-
 fi
 
 make_cluster
