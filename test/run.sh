@@ -21,7 +21,7 @@
 #   test/bench/run.sh                       make bench
 #
 # Environment seen by the suites, demo.sql and test/bench/run.sh:
-#   PGHOST (socket directory), PGPORT, PGUSER (cluster superuser = its OS user),
+#   PGHOST (socket directory), PGPORT, PGUSER (the cluster superuser, `postgres`),
 #   PGDATABASE, PATH (server bin dir first), VALUECHECK_PG_BIN (server bin dir),
 #   VALUECHECK_PG_CONFIG, VALUECHECK_WORKDIR (the writable copy of the repo, also
 #   the working directory), VALUECHECK_REPO (the original checkout; may not be
@@ -358,7 +358,7 @@ make_cluster() {
 
     local loc=C.UTF-8
     has_c_utf8 || loc=C
-    if ! as_pg "$BINDIR/initdb" -D "$TMP/data" -A trust --no-sync -E UTF8 --locale="$loc" \
+    if ! as_pg "$BINDIR/initdb" -D "$TMP/data" -U postgres -A trust --no-sync -E UTF8 --locale="$loc" \
             >"$TMP/initdb.log" 2>&1; then
         cat "$TMP/initdb.log"
         die "initdb failed"
@@ -420,7 +420,8 @@ make_cluster() {
     done
     [ "$PG_STARTED" = 1 ] || die "the server did not start (no usable port)"
 
-    export PGHOST="$TMP/sock" PGPORT="$port" PGUSER="$OS_USER" PGDATABASE=postgres
+    # the superuser is `postgres` whoever runs the cluster: expected outputs name it
+    export PGHOST="$TMP/sock" PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
     say "server: PostgreSQL $PG_MAJOR on 127.0.0.1:$PGPORT and $PGHOST (user $PGUSER)"
 }
 
