@@ -24,6 +24,11 @@
 	DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)))
 #endif
 
+/* strtoi64() appeared in 15 (c.h). */
+#ifndef strtoi64
+#define strtoi64(str, endptr, base) ((int64) strtoll(str, endptr, base))
+#endif
+
 /* varatt.h was split out of postgres.h in 16. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

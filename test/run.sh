@@ -24,15 +24,22 @@
 #   test/citus/run.sh                       make test-citus
 #
 # Environment seen by the suites, demo.sql and test/bench/run.sh:
-#   PGHOST (socket directory), PGPORT, PGUSER (cluster superuser = its OS user),
+#   PGHOST (socket directory), PGPORT, PGUSER (the cluster superuser, `postgres`),
 #   PGDATABASE, PATH (server bin dir first), VALUECHECK_PG_BIN (server bin dir),
 #   VALUECHECK_PG_CONFIG, VALUECHECK_WORKDIR (the writable copy of the repo, also
 #   the working directory), VALUECHECK_REPO (the original checkout; may not be
 #   readable by the cluster user).
 #
+# Which server (default: Debian's packaged PostgreSQL, installed if missing):
+#   PG_CONFIG=/path          that installation (`make test PG_CONFIG=...`): no
+#                            Debian server package is installed for it; pgTAP
+#                            is copied into it if it has none
+#   VALUECHECK_BUILD_MAJOR=NN  PostgreSQL NN built from Debian's source package
+#                            (`make test PG_MAJOR=NN`; test/scripts/build_postgres.sh,
+#                            cached in $VALUECHECK_PG_CACHE/pg-NN), then as PG_CONFIG
+#
 # Knobs (environment):
-#   VALUECHECK_PG_MAJOR=NN   PostgreSQL major to use (default: detected)
-#   PG_CONFIG=/path          pg_config to use (e.g. `make test PG_CONFIG=...`)
+#   VALUECHECK_PG_MAJOR=NN   Debian's PostgreSQL major to use (default: detected)
 #   VALUECHECK_SKIP_BUILD=1  do not build/install (use what is installed)
 #   VALUECHECK_KEEP=1        keep the temporary directory (server still stopped)
 #   BENCH_ARGS="..."         extra arguments for test/bench/run.sh (word-split)
@@ -121,8 +128,9 @@ major_from_apt() {
 detect_major() {
     local m=""
     if [ -n "${VALUECHECK_PG_MAJOR:-}" ]; then printf '%s' "$VALUECHECK_PG_MAJOR"; return; fi
-    if [ -n "${PG_CONFIG:-}" ] && command -v "$PG_CONFIG" >/dev/null 2>&1 && [ "$PG_CONFIG" != pg_config ]; then
-        m="$(pg_major_of "$PG_CONFIG")"
+    if [ "$OWN_SERVER" = 1 ]; then
+        pg_major_of "$PG_CONFIG"
+        return
     fi
     [ -n "$m" ] || m="$(highest_major_with bin/pg_config)"
     [ -n "$m" ] || m="$(highest_major_with bin/postgres)"
@@ -140,9 +148,12 @@ pkg_installed() {
 }
 
 ensure_packages() {
-    local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" make gcc) missing=() p
+    local pkgs=(make gcc) missing=() p
+    # a given installation brings its own server, headers and test tools
+    [ "$OWN_SERVER" = 1 ] || pkgs+=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR")
     if [ "$MODE" = test ]; then
-        pkgs+=("postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl)
+        [ "$OWN_SERVER" = 1 ] || pkgs+=("postgresql-$PG_MAJOR-pgtap")
+        pkgs+=(libtap-parser-sourcehandler-pgtap-perl)
     fi
     if ! command -v dpkg-query >/dev/null 2>&1; then
         say "dpkg-query not found: not a Debian system, assuming the build dependencies are installed (${pkgs[*]})"
@@ -156,6 +167,41 @@ ensure_packages() {
     say "packages: installing ${missing[*]}"
     apt_update_once
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# pgTAP is plain SQL: a server of our own gets the extension files of
+# Debian's pgTAP package for Debian's own major (postgresql-15-pgtap on
+# Debian 12), from the installed package or else from its .deb (downloaded,
+# not installed: it would pull in Debian's server).
+ensure_pgtap() {
+    [ -f "$SHAREDIR/extension/pgtap.control" ] && return 0
+    command -v apt-get >/dev/null 2>&1 || { warn "pgTAP is not installed in $SHAREDIR/extension"; return 0; }
+    local deb_major pkg from tmp
+    deb_major="$(major_from_apt)"
+    if [ -z "$deb_major" ]; then apt_update_once; deb_major="$(major_from_apt)"; fi
+    [ -n "$deb_major" ] || { warn "cannot tell Debian's PostgreSQL major: pgTAP not installed"; return 0; }
+    pkg="postgresql-$deb_major-pgtap"
+    tmp="$(mktemp -d)"
+    if pkg_installed "$pkg"; then
+        from="/usr/share/postgresql/$deb_major/extension"
+    else
+        # apt downloads as its unprivileged _apt user where it can
+        if [ "$IS_ROOT" = 1 ] && id -u _apt >/dev/null 2>&1; then chown _apt "$tmp"; fi
+        if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+            apt_update_once
+            (cd "$tmp" && apt-get download -q "$pkg" >/dev/null) ||
+                { warn "could not download $pkg: pgTAP not installed"; rm -rf -- "$tmp"; return 0; }
+        fi
+        dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+        from="$tmp/x/usr/share/postgresql/$deb_major/extension"
+    fi
+    say "pgTAP: copying $pkg's extension files into $SHAREDIR/extension"
+    if [ -w "$SHAREDIR/extension" ]; then
+        cp "$from"/pgtap* "$SHAREDIR/extension/"
+    else
+        as_root cp "$from"/pgtap* "$SHAREDIR/extension/"
+    fi
+    rm -rf -- "$tmp"
 }
 
 # ---------------------------------------------------------- install lock ---
@@ -284,7 +330,18 @@ make_cluster() { # make_cluster [EXTRA_CONF_LINE...]: the temporary directory an
     if [ "$IS_ROOT" = 1 ]; then
         command -v runuser >/dev/null 2>&1 || die "runuser (util-linux) is required when running as root"
         OS_USER=postgres
-        id -u "$OS_USER" >/dev/null 2>&1 || die "OS user '$OS_USER' does not exist (is postgresql-$PG_MAJOR installed?)"
+        if ! id -u "$OS_USER" >/dev/null 2>&1; then
+            # Debian's server package makes it; a server of our own does not
+            say "creating the OS user $OS_USER"
+            if command -v adduser >/dev/null 2>&1; then
+                adduser --system --quiet --home /var/lib/postgresql --no-create-home \
+                    --shell /bin/bash --group --gecos "PostgreSQL administrator" "$OS_USER"
+            else
+                useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash "$OS_USER"
+            fi
+        fi
+        as_pg test -x "$BINDIR/postgres" ||
+            die "$BINDIR/postgres cannot be run by the OS user $OS_USER (directory permissions?)"
     else
         OS_USER="$(id -un)"
     fi
@@ -306,7 +363,8 @@ make_cluster() { # make_cluster [EXTRA_CONF_LINE...]: the temporary directory an
     say "directory: $TMP (OS user: $OS_USER)"
 
     start_node "$TMP/data" "$TMP/server.log" "$@"
-    export PGHOST="$TMP/sock" PGPORT="$NODE_PORT" PGUSER="$OS_USER" PGDATABASE=postgres
+    # the superuser is `postgres` whoever runs the cluster: expected outputs name it
+    export PGHOST="$TMP/sock" PGPORT="$NODE_PORT" PGUSER=postgres PGDATABASE=postgres
     say "server: PostgreSQL $PG_MAJOR on 127.0.0.1:$PGPORT and $PGHOST (user $PGUSER)"
 }
 
@@ -317,7 +375,7 @@ start_node() {
     shift 2
     local loc=C.UTF-8
     has_c_utf8 || loc=C
-    if ! as_pg "$BINDIR/initdb" -D "$data" -A trust --no-sync -E UTF8 --locale="$loc" \
+    if ! as_pg "$BINDIR/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 --locale="$loc" \
             >"$TMP/initdb.log" 2>&1; then
         cat "$TMP/initdb.log"
         die "initdb failed"
@@ -445,6 +503,16 @@ sorted_basenames() { # sorted_basenames DIR SUFFIX [EXCLUDE_PREFIX]
     done | LC_ALL=C sort
 }
 
+tool_present() { # tool_present PATH SUITE NTESTS T0: else the suite's tests fail
+    [ -x "$1" ] && return 0
+    local dir="${1%/*}"
+    say "!! $1 not found: that installation lacks it (make -C src/test/${dir##*/} install"
+    say "   in its source tree; Debian ships it in postgresql-server-dev-$PG_MAJOR)"
+    FAILED_NAMES+=("$2/($(basename "$1") missing)")
+    record "$2" 0 "$3" "$(elapsed "$4")" "($(basename "$1") missing)"
+    return 1
+}
+
 run_pg_regress() {
     heading "pg_regress"
     local t0 tests=() rc=0 out="$TMP/out/regress"
@@ -455,6 +523,7 @@ run_pg_regress() {
         record pg_regress 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
         return 0
     fi
+    tool_present "$PGXS_ROOT/src/test/regress/pg_regress" regress ${#tests[@]} "$t0" || return 0
     as_pg mkdir -p "$out"
     as_pg "$PGXS_ROOT/src/test/regress/pg_regress" \
         --bindir="$BINDIR" --inputdir="$W" --outputdir="$out" \
@@ -482,6 +551,7 @@ run_isolation() {
         record isolation 0 0 "$(elapsed "$t0")" "(skipped: no specs)"
         return 0
     fi
+    tool_present "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" isolation ${#specs[@]} "$t0" || return 0
     as_pg mkdir -p "$out"
     as_pg "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" \
         --bindir="$BINDIR" --inputdir="$W/test/isolation" --outputdir="$out" \
@@ -552,12 +622,27 @@ run_pgtap() {
 # ------------------------------------------------------------------ main ---
 T_START="$(now_ms)"
 heading "set-up ($MODE)"
+if [ -n "${VALUECHECK_BUILD_MAJOR:-}" ]; then
+    heading "PostgreSQL $VALUECHECK_BUILD_MAJOR from Debian's source package"
+    t0="$(now_ms)"
+    PG_CONFIG="$(bash "$SCRIPT_DIR/scripts/build_postgres.sh" "$VALUECHECK_BUILD_MAJOR")" ||
+        die "could not build PostgreSQL $VALUECHECK_BUILD_MAJOR"
+    say "ready in $(elapsed "$t0")"
+fi
+# a server of our own: PG_CONFIG names a pg_config (`pg_config` alone means
+# whatever PATH finds: Debian's, as before)
+OWN_SERVER=0
+if [ -n "${PG_CONFIG:-}" ] && [ "$PG_CONFIG" != pg_config ]; then
+    command -v "$PG_CONFIG" >/dev/null 2>&1 || die "PG_CONFIG=$PG_CONFIG: no such program"
+    PG_CONFIG="$(command -v "$PG_CONFIG")"
+    OWN_SERVER=1
+fi
 PG_MAJOR="$(detect_major)"
 [ -n "$PG_MAJOR" ] || die "cannot tell which PostgreSQL major to use: set VALUECHECK_PG_MAJOR"
 say "PostgreSQL major: $PG_MAJOR"
 ensure_packages
 
-if [ -n "${PG_CONFIG:-}" ] && [ "$PG_CONFIG" != pg_config ] && [ -x "$PG_CONFIG" ]; then
+if [ "$OWN_SERVER" = 1 ]; then
     :
 elif [ -x "/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" ]; then
     PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config"
@@ -573,7 +658,12 @@ PGXS_ROOT="$(cd "$(dirname "$("$PG_CONFIG" --pgxs)")/../.." && pwd)"
 SHAREDIR="$("$PG_CONFIG" --sharedir)"
 PKGLIBDIR="$("$PG_CONFIG" --pkglibdir)"
 [ -x "$BINDIR/postgres" ] || die "$BINDIR/postgres missing (is postgresql-$PG_MAJOR installed?)"
-if [ ! -f "$SHAREDIR/extension/btree_gist.control" ] && command -v apt-get >/dev/null 2>&1; then
+PG_VERSION_STR="$("$PG_CONFIG" --version)"
+if [ "$OWN_SERVER" = 1 ]; then
+    [ -f "$SHAREDIR/extension/btree_gist.control" ] ||
+        die "btree_gist is not installed in $SHAREDIR/extension (valuecheck requires it: make -C contrib/btree_gist install in that server's source tree)"
+    [ "$MODE" != test ] || ensure_pgtap
+elif [ ! -f "$SHAREDIR/extension/btree_gist.control" ] && command -v apt-get >/dev/null 2>&1; then
     # in postgresql-NN itself on Debian 12; a separate contrib package elsewhere
     say "btree_gist missing: installing postgresql-contrib"
     apt_update_once
@@ -584,7 +674,7 @@ fi
     warn "btree_gist is not installed in $SHAREDIR/extension (valuecheck requires it)"
 export PG_CONFIG PATH="$BINDIR:$PATH" VALUECHECK_PG_BIN="$BINDIR" VALUECHECK_PG_CONFIG="$PG_CONFIG"
 export VALUECHECK_REPO="$REPO"
-say "pg_config: $PG_CONFIG"
+say "server: $PG_VERSION_STR ($PG_CONFIG)"
 if [ "$MODE" = citus ] && { [ ! -f "$SHAREDIR/extension/citus.control" ] || [ ! -f "$PKGLIBDIR/citus.so" ]; }; then
     die "Citus is not installed for $PG_CONFIG ($PKGLIBDIR/citus.so, $SHAREDIR/extension/citus.control): build Citus from its source against this PostgreSQL and install it, or point PG_CONFIG at an installation that has it (README, section Citus)"
 fi
@@ -597,6 +687,15 @@ if [ "${VALUECHECK_SKIP_BUILD:-0}" = 1 ]; then
 else
     heading "build"
     lock_take -x
+    # and one build at a time in this checkout: its objects are shared by
+    # runs against different servers (which hold different install locks)
+    if command -v flock >/dev/null 2>&1; then
+        f="/tmp/valuecheck-build.$(printf '%s' "$REPO" | cksum | cut -d' ' -f1).lock"
+        if { exec 7>>"$f"; } 2>/dev/null || { exec 7<"$f"; } 2>/dev/null; then
+            chmod 666 "$f" 2>/dev/null || true
+            flock -w 3600 7 || die "gave up waiting for $f"
+        fi
+    fi
     t0="$(now_ms)"
     # MAKEFLAGS from an outer `make test` would leak into this build
     BUILD_LOG="$(mktemp)"
@@ -622,6 +721,7 @@ else
     if [ -f "$REPO/valuecheck.so" ] && ! cmp -s "$REPO/valuecheck.so" "$PKGLIBDIR/valuecheck.so"; then
         warn "the installed $PKGLIBDIR/valuecheck.so is not the one just built (another run installed its own?)"
     fi
+    exec 7>&-
 fi
 
 if [ "$MODE" = citus ]; then
@@ -657,6 +757,7 @@ test)
     if [ "${#FAILED_NAMES[@]}" -gt 0 ]; then
         say "failed: ${FAILED_NAMES[*]}"
     fi
+    say "server: $PG_VERSION_STR ($PG_CONFIG)"
     say "total time: $(elapsed "$T_START")"
     if [ "$server_ok" = 0 ]; then
         say "!! the server is no longer running (see the server log above): counted as one failure"
