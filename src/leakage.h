@@ -1,10 +1,11 @@
 /*
  * leakage.h
  *		The transition state of the discount-leakage aggregates
- *		(valuecheck.leakage_state): its layout, built, checked and read
- *		in and out in leakage_state.c, and updated by the exact sums
- *		(leakage_sum.h), the maximum discount rate (leakage_rate.h) and
- *		the aggregate support functions (leakage_agg.c).
+ *		(valuecheck.leakage_state): its layout, made and checked in
+ *		leakage_state.c, read and written as text and binary in
+ *		leakage_state_io.c, and updated by the exact sums (leakage_sum.h),
+ *		the maximum discount rate (leakage_rate.h) and the aggregate support
+ *		functions (leakage_agg.c).
  *
  * One state type serves discount_leakage, floor_leakage and leakage; the
  * kind byte says which aggregate built it, and each function refuses a state

@@ -92,24 +92,20 @@ lk_put_numeric(LkWork *w, LkRow *row, int idx, Numeric n)
 	lk_put_sum(w, row, idx, &x);
 }
 
-/* price < list price */
-static pg_attribute_always_inline void
-lk_put_discounted(LkWork *w, LkRow *row)
+/* a row's marks: price < list price, price < floor */
+typedef enum LkMark
 {
-	if (row == NULL)
-		w->st->discounted++;
-	else
-		row->discounted = true;
-}
+	LK_DISCOUNTED,
+	LK_BELOW
+} LkMark;
 
-/* price < floor */
 static pg_attribute_always_inline void
-lk_put_below(LkWork *w, LkRow *row)
+lk_put_mark(LkWork *w, LkRow *row, LkMark mark)
 {
 	if (row == NULL)
-		w->st->below++;
+		*(mark == LK_BELOW ? &w->st->below : &w->st->discounted) += 1;
 	else
-		row->below = true;
+		*(mark == LK_BELOW ? &row->below : &row->discounted) = true;
 }
 
 static pg_attribute_always_inline void
@@ -212,15 +208,9 @@ lk_qty_read(FunctionCallInfo fcinfo, int qk, LkNum *q)
 static Numeric
 lk_qty_numeric(FunctionCallInfo fcinfo, int qk)
 {
-	switch (qk)
-	{
-		case LK_QTY_ONE:
-			return lk_num_int(1);
-		case LK_QTY_NUMERIC:
-			return PG_GETARG_NUMERIC(3);
-		default:
-			return lk_num_int(lk_qty_int(fcinfo, qk));
-	}
+	if (qk == LK_QTY_NUMERIC)
+		return PG_GETARG_NUMERIC(3);
+	return lk_num_int(qk == LK_QTY_ONE ? 1 : lk_qty_int(fcinfo, qk));
 }
 
 /* ----------------------------------------------------------------------
@@ -228,6 +218,21 @@ lk_qty_numeric(FunctionCallInfo fcinfo, int qk)
  * nothing, for a row with a NULL required input.
  * ----------------------------------------------------------------------
  */
+
+/*
+ * The list price, price and quantity of discount_leakage and leakage
+ * (arguments 1 to 3); false if one of them is NULL.
+ */
+static pg_attribute_always_inline bool
+lk_read_list_price(FunctionCallInfo fcinfo, int qk, LkNum *l, LkNum *p, LkNum *q)
+{
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (qk != LK_QTY_ONE && PG_ARGISNULL(3)))
+		return false;
+	lk_num_read(PG_GETARG_DATUM(1), l);
+	lk_num_read(PG_GETARG_DATUM(2), p);
+	lk_qty_read(fcinfo, qk, q);
+	return true;
+}
 
 /* discount_leakage(list_price, price [, quantity]) */
 static pg_attribute_always_inline bool
@@ -238,11 +243,8 @@ lk_row_discount(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 				q;
 	LkVal		v;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (qk != LK_QTY_ONE && PG_ARGISNULL(3)))
+	if (!lk_read_list_price(fcinfo, qk, &l, &p, &q))
 		return false;
-	lk_num_read(PG_GETARG_DATUM(1), &l);
-	lk_num_read(PG_GETARG_DATUM(2), &p);
-	lk_qty_read(fcinfo, qk, &q);
 	lk_put_line(w, row);
 	if (likely(l.fits && p.fits && q.fits && lk_diff_times(&l, &p, &q, &v)))
 		lk_put_sum(w, row, LK_DISC, &v);
@@ -274,7 +276,7 @@ lk_row_floor(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	{
 		if (lk_cmp_num(&p, &f) >= 0)
 			return true;
-		lk_put_below(w, row);
+		lk_put_mark(w, row, LK_BELOW);
 		if (likely(lk_diff_times(&f, &p, &q, &v)))
 		{
 			lk_put_sum(w, row, LK_FLOORSUM, &v);
@@ -285,7 +287,7 @@ lk_row_floor(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	{
 		if (lk_num_cmp(PG_GETARG_NUMERIC(1), PG_GETARG_NUMERIC(2)) >= 0)
 			return true;
-		lk_put_below(w, row);
+		lk_put_mark(w, row, LK_BELOW);
 	}
 	lk_put_numeric(w, row, LK_FLOORSUM,
 				   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(2), PG_GETARG_NUMERIC(1)),
@@ -306,14 +308,14 @@ lk_row_leakage_numeric(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row,
 	lk_put_numeric(w, row, LK_LIST, lk_num_mul(nl, nq));
 	lk_put_numeric(w, row, LK_NET, lk_num_mul(np, nq));
 	if (lk_num_cmp(np, nl) < 0)
-		lk_put_discounted(w, row);
+		lk_put_mark(w, row, LK_DISCOUNTED);
 	if (has_f)
 	{
 		Numeric		nf = PG_GETARG_NUMERIC(4);
 
 		if (lk_num_cmp(np, nf) < 0)
 		{
-			lk_put_below(w, row);
+			lk_put_mark(w, row, LK_BELOW);
 			lk_put_numeric(w, row, LK_FLOORSUM, lk_num_mul(lk_num_sub(nf, np), nq));
 		}
 	}
@@ -353,11 +355,8 @@ lk_row_leakage(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	LkVal		v;
 	LkRate		x;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (qk != LK_QTY_ONE && PG_ARGISNULL(3)))
+	if (!lk_read_list_price(fcinfo, qk, &l, &p, &q))
 		return false;
-	lk_num_read(PG_GETARG_DATUM(1), &l);
-	lk_num_read(PG_GETARG_DATUM(2), &p);
-	lk_qty_read(fcinfo, qk, &q);
 	if (has_f)
 		lk_num_read(PG_GETARG_DATUM(4), &f);
 	else
@@ -376,10 +375,10 @@ lk_row_leakage(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	lk_val_fast(&v, (lk_acc) p.m * q.m, p.d + q.d);
 	lk_put_sum(w, row, LK_NET, &v);
 	if (lk_cmp_num(&p, &l) < 0)
-		lk_put_discounted(w, row);
+		lk_put_mark(w, row, LK_DISCOUNTED);
 	if (has_f && lk_cmp_num(&p, &f) < 0)
 	{
-		lk_put_below(w, row);
+		lk_put_mark(w, row, LK_BELOW);
 		if (likely(lk_diff_times(&f, &p, &q, &v)))
 			lk_put_sum(w, row, LK_FLOORSUM, &v);
 		else

@@ -335,35 +335,11 @@ lk_special_numeric(int special)
  * numeric.c's operations (the slow path and the final functions)
  * ----------------------------------------------------------------------
  */
+/* a binary operator of numeric.c: lk_num_add() and the others */
 Numeric
-lk_num_add(Numeric a, Numeric b)
+lk_num_op(PGFunction op, Numeric a, Numeric b)
 {
-	return DatumGetNumeric(DirectFunctionCall2(numeric_add,
-											   NumericGetDatum(a),
-											   NumericGetDatum(b)));
-}
-
-Numeric
-lk_num_sub(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_sub,
-											   NumericGetDatum(a),
-											   NumericGetDatum(b)));
-}
-
-Numeric
-lk_num_mul(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_mul,
-											   NumericGetDatum(a),
-											   NumericGetDatum(b)));
-}
-
-Numeric
-lk_num_div(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_div,
-											   NumericGetDatum(a),
+	return DatumGetNumeric(DirectFunctionCall2(op, NumericGetDatum(a),
 											   NumericGetDatum(b)));
 }
 

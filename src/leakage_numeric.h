@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
 #include "compat.h"
@@ -358,10 +359,11 @@ extern bool lk_raw_to_acc(const LkRaw *r, lk_acc *v);
 extern Numeric lk_acc_to_numeric(lk_acc v, int scale);
 extern Numeric lk_num_rescale(Numeric x, int dscale);
 extern Numeric lk_special_numeric(int special);
-extern Numeric lk_num_add(Numeric a, Numeric b);
-extern Numeric lk_num_sub(Numeric a, Numeric b);
-extern Numeric lk_num_mul(Numeric a, Numeric b);
-extern Numeric lk_num_div(Numeric a, Numeric b);
+extern Numeric lk_num_op(PGFunction op, Numeric a, Numeric b);
+#define lk_num_add(a, b)	lk_num_op(numeric_add, (a), (b))
+#define lk_num_sub(a, b)	lk_num_op(numeric_sub, (a), (b))
+#define lk_num_mul(a, b)	lk_num_op(numeric_mul, (a), (b))
+#define lk_num_div(a, b)	lk_num_op(numeric_div, (a), (b))
 extern Numeric lk_num_neg(Numeric a);
 extern int	lk_num_cmp(Numeric a, Numeric b);
 extern Numeric lk_num_int(int64 v);
