@@ -255,6 +255,39 @@ lk_row_discount(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	return true;
 }
 
+/*
+ * The floor part of a row, the same for floor_leakage and leakage: below
+ * its floor when price < floor, and then (floor - price) * quantity to the
+ * floor leakage.  p and f are arguments parg and farg, as read.
+ */
+static pg_attribute_always_inline void
+lk_put_floor(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row,
+			 const LkNum *p, const LkNum *f, const LkNum *q, int parg, int farg)
+{
+	LkVal		v;
+
+	if (likely(p->fits && f->fits && q->fits))
+	{
+		if (lk_cmp_num(p, f) >= 0)
+			return;
+		lk_put_mark(w, row, LK_BELOW);
+		if (likely(lk_diff_times(f, p, q, &v)))
+		{
+			lk_put_sum(w, row, LK_FLOORSUM, &v);
+			return;
+		}
+	}
+	else
+	{
+		if (lk_num_cmp(PG_GETARG_NUMERIC(parg), PG_GETARG_NUMERIC(farg)) >= 0)
+			return;
+		lk_put_mark(w, row, LK_BELOW);
+	}
+	lk_put_numeric(w, row, LK_FLOORSUM,
+				   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(farg), PG_GETARG_NUMERIC(parg)),
+							  lk_qty_numeric(fcinfo, qk)));
+}
+
 /* floor_leakage(price, floor [, quantity]) */
 static pg_attribute_always_inline bool
 lk_row_floor(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
@@ -262,7 +295,6 @@ lk_row_floor(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	LkNum		p,
 				f,
 				q;
-	LkVal		v;
 
 	if (PG_ARGISNULL(1) || (qk != LK_QTY_ONE && PG_ARGISNULL(3)))
 		return false;
@@ -272,33 +304,15 @@ lk_row_floor(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	lk_num_read(PG_GETARG_DATUM(1), &p);
 	lk_num_read(PG_GETARG_DATUM(2), &f);
 	lk_qty_read(fcinfo, qk, &q);
-	if (likely(p.fits && f.fits && q.fits))
-	{
-		if (lk_cmp_num(&p, &f) >= 0)
-			return true;
-		lk_put_mark(w, row, LK_BELOW);
-		if (likely(lk_diff_times(&f, &p, &q, &v)))
-		{
-			lk_put_sum(w, row, LK_FLOORSUM, &v);
-			return true;
-		}
-	}
-	else
-	{
-		if (lk_num_cmp(PG_GETARG_NUMERIC(1), PG_GETARG_NUMERIC(2)) >= 0)
-			return true;
-		lk_put_mark(w, row, LK_BELOW);
-	}
-	lk_put_numeric(w, row, LK_FLOORSUM,
-				   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(2), PG_GETARG_NUMERIC(1)),
-							  lk_qty_numeric(fcinfo, qk)));
+	lk_put_floor(fcinfo, qk, w, row, &p, &f, &q, 1, 2);
 	return true;
 }
 
 /* lk_row_leakage() for a row with an input that does not fit */
 static pg_noinline void
 lk_row_leakage_numeric(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row,
-					   const LkNum *l, const LkNum *p, bool has_f)
+					   const LkNum *l, const LkNum *p, const LkNum *q,
+					   const LkNum *f, bool has_f)
 {
 	Numeric		nl = PG_GETARG_NUMERIC(1);
 	Numeric		np = PG_GETARG_NUMERIC(2);
@@ -310,15 +324,7 @@ lk_row_leakage_numeric(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row,
 	if (lk_num_cmp(np, nl) < 0)
 		lk_put_mark(w, row, LK_DISCOUNTED);
 	if (has_f)
-	{
-		Numeric		nf = PG_GETARG_NUMERIC(4);
-
-		if (lk_num_cmp(np, nf) < 0)
-		{
-			lk_put_mark(w, row, LK_BELOW);
-			lk_put_numeric(w, row, LK_FLOORSUM, lk_num_mul(lk_num_sub(nf, np), nq));
-		}
-	}
+		lk_put_floor(fcinfo, qk, w, row, p, f, q, 2, 4);
 	if (lk_num_cmp(nl, lk_num_int(0)) > 0)
 	{
 		LkRate		x;
@@ -364,7 +370,7 @@ lk_row_leakage(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	lk_put_line(w, row);
 	if (unlikely(!(l.fits && p.fits && q.fits && f.fits)))
 	{
-		lk_row_leakage_numeric(fcinfo, qk, w, row, &l, &p, has_f);
+		lk_row_leakage_numeric(fcinfo, qk, w, row, &l, &p, &q, &f, has_f);
 		return true;
 	}
 
@@ -376,16 +382,8 @@ lk_row_leakage(FunctionCallInfo fcinfo, int qk, LkWork *w, LkRow *row)
 	lk_put_sum(w, row, LK_NET, &v);
 	if (lk_cmp_num(&p, &l) < 0)
 		lk_put_mark(w, row, LK_DISCOUNTED);
-	if (has_f && lk_cmp_num(&p, &f) < 0)
-	{
-		lk_put_mark(w, row, LK_BELOW);
-		if (likely(lk_diff_times(&f, &p, &q, &v)))
-			lk_put_sum(w, row, LK_FLOORSUM, &v);
-		else
-			lk_put_numeric(w, row, LK_FLOORSUM,
-						   lk_num_mul(lk_num_sub(PG_GETARG_NUMERIC(4), PG_GETARG_NUMERIC(2)),
-									  lk_qty_numeric(fcinfo, qk)));
-	}
+	if (has_f)
+		lk_put_floor(fcinfo, qk, w, row, &p, &f, &q, 2, 4);
 	if (l.m > 0)
 	{
 		lk_rate_fast(&x, &l, &p);
