@@ -200,6 +200,15 @@ resolve_table_name(Relation rel, ProtectionConfig *entry)
 	SPI_finish();
 }
 
+/* Schema-qualified, quoted name of the table a row is stored in (the
+ * distributed table, for a Citus shard). */
+char *
+protection_qualified_name(const ProtectionConfig *config)
+{
+	return quote_qualified_identifier(NameStr(config->schema_name),
+									  NameStr(config->table_name));
+}
+
 /*
  * Resolve the mapping of trigger "tgoid" against "rel", or return the
  * cached resolution.

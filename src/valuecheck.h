@@ -114,6 +114,7 @@ typedef struct ProtectionConfig
 
 extern bool price_type_ok(Oid basetype);
 extern void protection_args_parse(int nargs, char **args, ProtectionArgs *out);
+extern char *protection_qualified_name(const ProtectionConfig *config);
 extern ProtectionConfig *protection_config_get(Relation rel, Oid tgoid,
 											   int nargs, char **args);
 
@@ -143,7 +144,8 @@ extern void log_violation(const char *relation, const char *product, const char 
 extern void log_exception(const char *relation, int64 approval_id, const char *product,
 						  const char *campaign, const char *rep,
 						  Numeric price, Numeric floor);
-extern char *protection_qualified_name(const ProtectionConfig *config);
+
+/* ---- spi_support.c ---- */
 extern SPIPlanPtr spi_plan_once(SPIPlanPtr *plan, const char *sql, int nargs,
 								Oid *types);
 extern Oid	valuecheck_table_owner(const char *relname);
