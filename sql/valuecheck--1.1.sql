@@ -208,6 +208,18 @@ REVOKE EXECUTE ON FUNCTION valuecheck.revoke_approval(bigint) FROM PUBLIC;
 -- Protecting tables (SPEC section 3)
 -- ---------------------------------------------------------------------------
 
+-- A relation's name as messages show it: its own name, or the OID's text
+-- form for one that does not exist (any more).
+CREATE FUNCTION valuecheck.relation_name(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT COALESCE((SELECT c.relname::text FROM pg_catalog.pg_class c
+                  WHERE c.oid OPERATOR(pg_catalog.=) rel),
+                rel::text)
+$$;
+
 CREATE FUNCTION valuecheck.enforce() RETURNS trigger
 AS 'MODULE_PATHNAME', 'valuecheck_enforce'
 LANGUAGE C;
@@ -222,6 +234,13 @@ CREATE FUNCTION valuecheck.trigger_mapping(tgargs bytea, tgnargs smallint,
 RETURNS record
 AS 'MODULE_PATHNAME', 'valuecheck_trigger_mapping'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Refuses trigger arguments that name a missing column or one of an
+-- unusable type, with the trigger's own checks (protect() calls it).
+CREATE FUNCTION valuecheck.check_mapping(rel regclass, args text[])
+RETURNS void
+AS 'MODULE_PATHNAME', 'valuecheck_check_mapping'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE VIEW valuecheck.protected AS
 SELECT t.tgrelid::pg_catalog.regclass AS relation,
@@ -258,12 +277,7 @@ DECLARE
     kind      "char";
     parent    regclass;
     child     regclass;
-    args      text := '';
-    col       record;
-    coltype   regtype;
-    basetype  regtype;
-    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
-    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
+    args      text[];
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'table to protect must not be NULL'
@@ -271,7 +285,7 @@ BEGIN
     END IF;
     SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
     IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+        RAISE EXCEPTION '"%" is not a table', valuecheck.relation_name(rel)
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Only plain and partitioned tables can be protected.';
     END IF;
@@ -301,8 +315,8 @@ BEGIN
      LIMIT 1;
     IF parent IS NOT NULL THEN
         RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+                valuecheck.relation_name(rel),
+                valuecheck.relation_name(parent)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Change the protection of the partitioned table instead.';
     END IF;
@@ -317,65 +331,35 @@ BEGIN
      LIMIT 1;
     IF child IS NOT NULL THEN
         RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(child),
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Unprotect the partition first, then protect the partitioned table.';
     END IF;
 
-    FOR col IN
-        SELECT m.role, m.colname, m.ord
-          FROM (VALUES (1, 'product', protect.product),
-                       (2, 'price', protect.price),
-                       (3, 'list_price', protect.list_price),
-                       (4, 'quantity', protect.quantity),
-                       (5, 'campaign', protect.campaign),
-                       (6, 'rep', protect.rep),
-                       (7, 'currency', protect.currency),
-                       (8, 'ordered_at', protect.ordered_at),
-                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
-         WHERE m.colname IS NOT NULL
-         ORDER BY m.ord
-    LOOP
-        SELECT a.atttypid::regtype INTO coltype
-          FROM pg_attribute a
-         WHERE a.attrelid = rel AND a.attname = col.colname
-           AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
-                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-                USING ERRCODE = 'undefined_column',
-                      DETAIL = format('It was given as the %s column.', col.role);
-        END IF;
-        -- a domain is judged by its base type
-        basetype := coltype;
-        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
-            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
-        END LOOP;
-        IF col.role IN ('price', 'list_price', 'quantity')
-           AND NOT basetype = ANY (numeric_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                    coltype, replace(col.role, '_', ' ')
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
-        END IF;
-        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use timestamp with time zone, timestamp or date.';
-        END IF;
-        args := args || format(', %L', col.role || '=' || col.colname);
-    END LOOP;
-    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
+    -- the trigger's arguments, checked by the trigger's own code (columns
+    -- exist, types fit their roles)
+    SELECT pg_catalog.array_agg(m.role || '=' || m.colname ORDER BY m.ord)
+             || ARRAY['mode=' || mode, 'unknown_product=' || unknown_product]
+      INTO args
+      FROM (VALUES (1, 'product', protect.product),
+                   (2, 'price', protect.price),
+                   (3, 'list_price', protect.list_price),
+                   (4, 'quantity', protect.quantity),
+                   (5, 'campaign', protect.campaign),
+                   (6, 'rep', protect.rep),
+                   (7, 'currency', protect.currency),
+                   (8, 'ordered_at', protect.ordered_at),
+                   (9, 'approval', protect.approval)) AS m(ord, role, colname)
+     WHERE m.colname IS NOT NULL;
+    PERFORM valuecheck.check_mapping(rel, args);
 
     -- Taking a use of an approval is a write to valuecheck.approvals from
     -- the trigger; on Citus that trigger runs on a worker's shard, where the
     -- write cannot join the writer's distributed transaction.
     IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
         RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
                   HINT = 'Protect the table without an approval column.';
@@ -387,7 +371,7 @@ BEGIN
                 WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
                   AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
         RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
     END IF;
@@ -397,7 +381,8 @@ BEGIN
     END IF;
     EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
                    'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
-                   rel, substr(args, 3));
+                   rel, (SELECT string_agg(quote_literal(a.arg), ', ' ORDER BY a.n)
+                           FROM unnest(args) WITH ORDINALITY AS a(arg, n)));
 END
 $$;
 
@@ -424,13 +409,13 @@ BEGIN
          LIMIT 1;
         IF parent IS NOT NULL THEN
             RAISE EXCEPTION 'table "%" is covered by the protection of its partitioned table "%"',
-                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                    (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+                    valuecheck.relation_name(rel),
+                    valuecheck.relation_name(parent)
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'Unprotect the partitioned table instead.';
         END IF;
         RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'undefined_object';
     END IF;
     EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
@@ -683,13 +668,13 @@ BEGIN
     SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'undefined_object',
                   HINT = 'Protect it with valuecheck.protect() first.';
     END IF;
     IF m.mode NOT IN ('enforce', 'warn') THEN
         RAISE EXCEPTION 'the protection of table "%" cannot be read: %',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                valuecheck.relation_name(rel),
                 m.mode
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Protect it again with valuecheck.protect().';
@@ -736,7 +721,7 @@ BEGIN
     e := valuecheck.mapping_expressions(rel);
     IF e.list_price IS NULL THEN
         RAISE EXCEPTION 'table "%" has no list price mapping',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
     END IF;
