@@ -7,7 +7,8 @@ DATA       = $(wildcard sql/valuecheck--*.sql)
 PGFILEDESC = "valuecheck - value floors and discount leakage"
 
 # pg_regress inputs are every sql/*.sql that is not an extension script.
-REGRESS      = $(sort $(basename $(notdir $(filter-out sql/valuecheck--%,$(wildcard sql/*.sql)))))
+# setup runs first: it creates what the other tests share.
+REGRESS      = setup $(filter-out setup,$(sort $(basename $(notdir $(filter-out sql/valuecheck--%,$(wildcard sql/*.sql))))))
 REGRESS_OPTS = --load-extension=btree_gist
 EXTRA_CLEAN  = .pg_config_stamp
 

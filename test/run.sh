@@ -517,7 +517,9 @@ run_pg_regress() {
     heading "pg_regress"
     local t0 tests=() rc=0 out="$TMP/out/regress"
     t0="$(now_ms)"
-    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck--)
+    # setup first: it creates what the other tests share
+    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck-- | grep -vx setup)
+    [ -f "$W/sql/setup.sql" ] && tests=(setup "${tests[@]}")
     if [ "${#tests[@]}" -eq 0 ]; then
         say "no sql/*.sql tests: skipped"
         record pg_regress 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
