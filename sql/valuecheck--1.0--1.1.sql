@@ -173,6 +173,15 @@ COMMENT ON FUNCTION valuecheck.cluster_exceptions() IS
 -- Changed in 1.1, same signature
 -- ---------------------------------------------------------------------------
 
+-- A clear message for overlapping floors; floors_no_overlap stays the rule
+-- that holds under concurrency.  In C: one probe of floors_product_idx per
+-- row (src/floors_check.c).
+CREATE OR REPLACE FUNCTION valuecheck.floors_check() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_floors_check'
+LANGUAGE C;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.floors_check() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
                                    product text,
                                    price text,

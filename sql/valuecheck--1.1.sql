@@ -51,44 +51,19 @@ GRANT SELECT ON valuecheck.floors TO PUBLIC;
 GRANT SELECT ON valuecheck.floors_floor_id_seq TO PUBLIC;
 
 -- A clear message for overlapping floors; floors_no_overlap stays the rule
--- that holds under concurrency.
+-- that holds under concurrency.  In C: one probe of floors_product_idx per
+-- row (src/floors_check.c).
 CREATE FUNCTION valuecheck.floors_check() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    other record;
-BEGIN
-    SELECT f.floor_id, f.valid INTO other
-      FROM valuecheck.floors f
-     WHERE f.product = NEW.product
-       AND f.campaign IS NOT DISTINCT FROM NEW.campaign
-       AND f.currency IS NOT DISTINCT FROM NEW.currency
-       AND f.valid OPERATOR(pg_catalog.&&) NEW.valid
-       AND f.floor_id <> NEW.floor_id   -- a row never overlaps itself (Citus copies rows in)
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'value floor for product % (campaign %, currency %) overlaps floor % in time',
-            quote_literal(NEW.product),
-            COALESCE(quote_literal(NEW.campaign), 'any'),
-            COALESCE(quote_literal(NEW.currency), 'any'),
-            other.floor_id
-        USING ERRCODE = 'exclusion_violation',
-              CONSTRAINT = 'floors_no_overlap',
-              DETAIL = format('The new floor is valid %s, floor %s is valid %s.',
-                              NEW.valid, other.floor_id, other.valid),
-              HINT = 'End the validity of the existing floor first, e.g. UPDATE valuecheck.floors SET valid = tstzrange(lower(valid), ''...'').';
-    END IF;
-    RETURN NEW;
-END
-$$;
+AS 'MODULE_PATHNAME', 'valuecheck_floors_check'
+LANGUAGE C;
 
 CREATE TRIGGER floors_check
     BEFORE INSERT OR UPDATE ON valuecheck.floors
     FOR EACH ROW EXECUTE FUNCTION valuecheck.floors_check();
 
--- Every backend caches floors; a change to them invalidates that cache in
--- this transaction at once and in every other session when it commits.
+-- Every backend keeps a memo of the floors it looked up; a change to them
+-- empties it in this transaction at once and in every other session when it
+-- commits.
 CREATE FUNCTION valuecheck.floors_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'valuecheck_floors_changed'
 LANGUAGE C;

@@ -43,6 +43,15 @@
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
+/* index_beginscan() takes instrumentation from 18 on. */
+#if PG_VERSION_NUM >= 180000
+#define vc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys)
+#else
+#define vc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, nkeys, norderbys)
+#endif
+
 /* numeric has +/-Infinity from 14 on (13 knows only NaN). */
 #define VC_NUMERIC_HAS_INFINITY (PG_VERSION_NUM >= 140000)
 

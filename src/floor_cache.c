@@ -1,47 +1,81 @@
 /*
  * floor_cache.c
- *		A per-backend cache of valuecheck.floors, so that checking a line runs
- *		no query.
+ *		Floor lookup: the floors of one product, read through the product
+ *		index of valuecheck.floors when a line needs them, and kept in a
+ *		bounded memo (valuecheck.floor_cache_size) of recently used products.
  *
- * The cache is read through SPI, a planned query, never by scanning the
- * heap of valuecheck.floors: on a Citus worker that table is an empty shell
- * and only the planner routes a query to the local shard placement.
+ * Nothing here ever reads every floor: a lookup that misses the memo reads
+ * the product's floors only, with an index scan of floors_product_idx (on a
+ * Citus node, of the local shard placement of the reference table and its
+ * index), under exactly the snapshot a query of the table would use at that
+ * point: the trigger (fresh) takes the statement-level snapshot a query in
+ * the trigger would (GetTransactionSnapshot(): a new one in READ COMMITTED,
+ * the transaction's in REPEATABLE READ and SERIALIZABLE); floor_for() and
+ * floor_detail() use their query's snapshot.  An index scan under an MVCC
+ * snapshot takes the predicate locks of serializable snapshot isolation
+ * (the btree leaf page, the heap tuples it returns), as the same scan in a
+ * query does.  Should no usable btree index on product exist, the same
+ * read runs as a planned SPI query (slower, same snapshot).
  *
- * Invalidation: a statement trigger on valuecheck.floors sends a relcache
- * invalidation for the table.  PostgreSQL delivers it to this backend at
- * the next CommandCounterIncrement (a change made earlier in this
- * transaction is in force at once), to other backends when the transaction
- * commits (a rolled-back change never reaches them; here, abort processing
- * replays it and we simply reload).  Our callback only marks the cache
- * stale; it is rebuilt on next use.
+ * The memo: an open-addressing hash table of products (simplehash), in one
+ * memory context under CacheMemoryContext, evicting the least recently used
+ * products by a clock sweep.  Each product
+ * is one chunk: its name, its floors, their strings, numbers and ranges.
+ * The chunks and the hash table together stay within floor_cache_size
+ * (the product just read is always kept until the next lookup).  A product without floors is kept
+ * too (an unknown product costs one probe, not one per line).  Entries are
+ * never freed while a caller may hold one: only at the start of a lookup
+ * (callers use an entry until their next lookup).
  *
- * Snapshots: a cache loaded with a fresh snapshot (the enforcement trigger,
- * READ COMMITTED) holds every change committed before the invalidation that
- * made us reload, so it stays good until the next one.  A cache loaded with
- * an older snapshot may miss a change whose invalidation we already
- * consumed.  Under REPEATABLE READ and SERIALIZABLE every read uses the
- * transaction's snapshot, so such a cache is trusted until the end of the
- * transaction (a transaction keeps seeing the floors of its snapshot).  In
- * READ COMMITTED, a cache floor_for() loaded with its query's snapshot is
- * trusted only under a snapshot that sees the same transactions as that one;
- * the trigger, and any later statement, read again.
- *
- * SERIALIZABLE: serializable snapshot isolation sees only reads made in the
- * transaction, so a serializable transaction reads the floors itself once,
- * whatever the cache held before; a concurrent floor change then counts as
- * a read/write dependency, as it would for any query of the table.
+ * When an entry may serve a lookup (the argument is in the README's design
+ * notes):
+ *	- Invalidation: the statement trigger floors_changed sends a relcache
+ *	  invalidation for valuecheck.floors; it reaches this backend at its next
+ *	  command (its own change) or when the changing transaction has
+ *	  committed (another's; a rolled-back change is replayed locally on
+ *	  abort and never sent).  It empties the memo (at the next lookup).
+ *	- A trusted entry was read under a snapshot that sees every change whose
+ *	  invalidation had been received when the entry was stored; it serves
+ *	  every lookup until the next invalidation.  Reads by the trigger in
+ *	  READ COMMITTED (a new snapshot, taken after the invalidations were
+ *	  received) are trusted, unless an invalidation arrived during the read.
+ *	- In REPEATABLE READ and SERIALIZABLE the transaction's snapshot is
+ *	  older than invalidations received after it was taken: an entry read
+ *	  once one has arrived in the transaction may miss that change, so it
+ *	  serves that transaction only (xact-bound).  Before any has arrived, it
+ *	  is trusted: a change it misses committed after the snapshot, and its
+ *	  invalidation, still to come, will empty the memo.
+ *	- floor_for() in READ COMMITTED reads under its query's snapshot, which
+ *	  may predate an invalidation already received: such an entry serves
+ *	  only lookups under a snapshot that sees the same transactions, in the
+ *	  same transaction (snapshot-bound).
+ *	- SERIALIZABLE: serializable snapshot isolation knows only the reads a
+ *	  transaction made, so an entry serves a serializable transaction only
+ *	  if it was read in that transaction (each product is read once per
+ *	  serializable transaction, taking its predicate locks).
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/sinval.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -61,46 +95,136 @@ PG_FUNCTION_INFO_V1(valuecheck_floors_changed);
 PG_FUNCTION_INFO_V1(valuecheck_floor_for);
 PG_FUNCTION_INFO_V1(valuecheck_floor_detail);
 
+/* GUC valuecheck.floor_cache_size, in kB */
+int			valuecheck_floor_cache_size = 8192;
+
+/* How far a memo entry may be trusted (see the file header). */
+typedef enum EntryScope
+{
+	SCOPE_TRUSTED,				/* until the next invalidation */
+	SCOPE_XACT,					/* only in the transaction that read it */
+	SCOPE_SNAPSHOT				/* only under an equal snapshot, same transaction */
+} EntryScope;
+
+/* What makes two MVCC snapshots see the same transactions (cache_snapkey). */
+typedef struct SnapKey
+{
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+	int32		subxcnt;
+	bool		suboverflowed;
+	CommandId	curcid;
+} SnapKey;
+
 /*
- * The floors of one product, in one chunk: the name, then the floors.  The
- * hash table holds only (hash, pointer) pairs, so a lookup touches the
- * compact slot array and then this one chunk: few cache misses per row.
+ * The floors of one product, in one chunk: this header, the name, the
+ * floors, the snapshot key, then the floors' strings, numbers and ranges.
+ * What a hit reads (the header's first fields, the name, the first floor)
+ * lies together.
  */
-typedef struct ProductFloors
+typedef struct MemoEntry
 {
-	int			len;
-	int			nfloors;
-	FloorEntry *floors;			/* just after the name, in this chunk */
-	char		name[FLEXIBLE_ARRAY_MEMBER];
-} ProductFloors;
-
-typedef struct ProductSlot
-{
+	uint64		xact_serial;	/* transaction that read it */
+	FloorEntry *floors;			/* just after the name */
+	uint32		space;			/* what the chunk costs */
 	uint32		hash;
-	ProductFloors *rec;			/* NULL: empty slot */
-} ProductSlot;
+	uint8		scope;			/* EntryScope */
+	bool		referenced;		/* used since the clock hand last passed */
+	int			nfloors;
+	int			len;
+	char		name[FLEXIBLE_ARRAY_MEMBER];	/* NUL-terminated */
+} MemoEntry;
 
-static MemoryContext cache_cxt = NULL;
-static MemoryContext loading_cxt = NULL;	/* left over by a failed load */
-static ProductSlot *slots = NULL;
-static uint32 slot_mask = 0;
-static bool cache_valid = false;
-static bool cache_xact_bound = false;	/* dropped at the end of the transaction */
-static bool cache_snapshot_bound = false;	/* READ COMMITTED, read with an older
-											 * snapshot: see cache_usable() */
-static TransactionId cache_snap_xmin;
-static TransactionId cache_snap_xmax;
-static uint32 cache_snap_xcnt;
-static int32 cache_snap_subxcnt;
-static bool cache_snap_suboverflowed;
-static CommandId cache_snap_curcid;
-static uint64 inval_count = 0;
+/* SCOPE_SNAPSHOT: the snapshot it was read under, after the floors. */
+#define MEMO_SNAPKEY(e) ((SnapKey *) ((e)->floors + (e)->nfloors))
+
+#define MEMO_ENTRY_OF(ptr) ((MemoEntry *) ((char *) (ptr) - offsetof(MemoEntry, name)))
+
+typedef struct MemoKey
+{
+	const char *data;
+	int			len;
+} MemoKey;
+
+typedef struct MemoSlot
+{
+	MemoKey		key;			/* data points into the entry's name */
+	uint32		hash;
+	char		status;
+} MemoSlot;
+
+#define SH_PREFIX		memotab
+#define SH_ELEMENT_TYPE	MemoSlot
+#define SH_KEY_TYPE		MemoKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	hash_bytes((const unsigned char *) (k).data, (k).len)
+#define SH_EQUAL(tb, a, b)	((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+static MemoryContext memo_cxt = NULL;
+static MemoryContext probe_cxt = NULL;
+static memotab_hash *memo = NULL;
+static uint32 clock_hand = 0;	/* next hash table slot eviction looks at */
+static Size memo_chunks = 0;	/* what the entries' chunks take */
+static bool memo_reset_pending = false;
+static MemoEntry *orphan = NULL;	/* a read not kept: freed at the next lookup */
+
+static uint64 memo_misses = 0;	/* lookups that read, since the memo was emptied */
+static bool memo_bulk_tried = false;	/* the bulk read was considered */
+
+/*
+ * The bulk read: once a memo has missed for a quarter of the floors table
+ * (at least BULK_MIN_MISSES, at most BULK_MAX_MISSES times), and the whole
+ * table fits in half of floor_cache_size (at this many bytes a floor, a
+ * generous estimate), read every floor in one index scan instead of one
+ * probe per product (see the README's design notes for the measurements).
+ */
+#define BULK_MIN_MISSES		64
+#define BULK_MAX_MISSES		1000
+#define BULK_BYTES_PER_FLOOR	400
+
+static uint64 inval_count = 0;	/* invalidations received */
+static bool xact_inval_seen = false;	/* one arrived after the transaction's
+										 * snapshot was taken */
+static uint64 xact_serial = 1;	/* this backend's transactions, counted */
+
+/* Where floors are read from: resolved once, again after an invalidation. */
 static Oid	floors_relid = InvalidOid;
+static bool source_valid = false;
+static Oid	source_relid = InvalidOid;	/* valuecheck.floors, or its placement */
+static char *source_name = NULL;	/* its qualified name (SPI fallback) */
+static Oid	source_index = InvalidOid;	/* btree on product; Invalid: use SPI */
+static Oid	source_index_collation = InvalidOid;
+static RegProcedure source_eqproc = InvalidOid;
+static AttrNumber source_att[7];	/* floor_id, product, campaign, currency,
+									 * min_price, max_discount, valid */
+static SPIPlanPtr source_plan = NULL;
 
-#define FLOORS_QUERY \
-	"SELECT f.floor_id, f.product, f.campaign, f.currency, f.min_price," \
-	"       f.max_discount, f.valid" \
-	"  FROM %s f"
+static const char *const floor_columns[7] = {
+	"floor_id", "product", "campaign", "currency", "min_price", "max_discount", "valid"
+};
+static const Oid floor_column_types[7] = {
+	INT8OID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, NUMERICOID, TSTZRANGEOID
+};
+
+static Oid
+get_floors_relid(void)
+{
+	if (!OidIsValid(floors_relid))
+	{
+		Oid			nsp = get_namespace_oid("valuecheck", true);
+
+		if (OidIsValid(nsp))
+			floors_relid = get_relname_relid("floors", nsp);
+	}
+	return floors_relid;
+}
 
 /*
  * The relation to read floors from.  On a Citus node where valuecheck.floors
@@ -111,11 +235,12 @@ static Oid	floors_relid = InvalidOid;
  * the local placement directly where there is one.  Must run inside SPI.
  */
 static char *
-floors_source_relation(void)
+floors_source_relation(Oid *relid)
 {
 	Oid			nsp;
 	uint64		i;
 
+	*relid = get_floors_relid();
 	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
 		return "valuecheck.floors";
 	if (SPI_execute("SELECT s.shardid FROM pg_catalog.pg_dist_shard s"
@@ -135,22 +260,12 @@ floors_source_relation(void)
 			continue;
 		name = psprintf("floors_" INT64_FORMAT, DatumGetInt64(shardid));
 		if (OidIsValid(get_relname_relid(name, nsp)))
+		{
+			*relid = get_relname_relid(name, nsp);
 			return psprintf("valuecheck.%s", quote_identifier(name));
+		}
 	}
 	return "valuecheck.floors";
-}
-
-static Oid
-get_floors_relid(void)
-{
-	if (!OidIsValid(floors_relid))
-	{
-		Oid			nsp = get_namespace_oid("valuecheck", true);
-
-		if (OidIsValid(nsp))
-			floors_relid = get_relname_relid("floors", nsp);
-	}
-	return floors_relid;
 }
 
 static void
@@ -158,11 +273,17 @@ floor_cache_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == floors_relid)
 	{
-		cache_valid = false;
+		memo_reset_pending = true;
 		inval_count++;
+		/* the transaction's snapshot (if taken) may not see that change */
+		if (FirstSnapshotSet)
+			xact_inval_seen = true;
 		/* the table itself may have been dropped and created again */
 		floors_relid = InvalidOid;
+		source_valid = false;
 	}
+	else if (relid == source_relid)
+		source_valid = false;	/* an index made or dropped on the placement */
 }
 
 static void
@@ -175,8 +296,9 @@ floor_cache_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			if (cache_xact_bound)
-				cache_valid = false;
+			/* xact-bound and snapshot-bound entries expire with it */
+			xact_serial++;
+			xact_inval_seen = false;
 			break;
 		default:
 			break;
@@ -190,217 +312,59 @@ floor_cache_register_callbacks(void)
 	RegisterXactCallback(floor_cache_xact_callback, NULL);
 }
 
-static inline ProductSlot *
-slot_find(const char *product, int len, uint32 hash)
-{
-	uint32		i = hash & slot_mask;
-
-	for (;;)
-	{
-		ProductSlot *slot = &slots[i];
-
-		if (slot->rec == NULL)
-			return slot;
-		if (slot->hash == hash && slot->rec->len == len &&
-			memcmp(slot->rec->name, product, len) == 0)
-			return slot;
-		i = (i + 1) & slot_mask;
-	}
-}
-
-static char *
-spi_text(HeapTuple tuple, TupleDesc desc, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
-static Numeric
-spi_numeric(HeapTuple tuple, TupleDesc desc, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
-
-	if (isnull)
-		return NULL;
-	return DatumGetNumericCopy(d);
-}
-
-/* A product met while grouping the rows of a load. */
-typedef struct GroupSlot
-{
-	uint32		hash;
-	int			count;			/* 0: empty slot */
-	uint64		fill;			/* next place in the row order */
-	text	   *product;
-	ProductFloors *rec;
-} GroupSlot;
-
-static text *
-row_product(SPITupleTable *tuptable, uint64 row)
-{
-	bool		isnull;
-
-	return DatumGetTextPP(SPI_getbinval(tuptable->vals[row], tuptable->tupdesc,
-										2, &isnull));
-}
-
-/* One floor from its row: the validity range is taken apart here, once. */
-static void
-fill_floor(FloorEntry *e, HeapTuple tup, TupleDesc desc, TypeCacheEntry *rangetype)
-{
-	bool		isnull;
-	RangeBound	lower,
-				upper;
-	bool		empty;
-
-	e->floor_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-	e->campaign = spi_text(tup, desc, 3);
-	e->currency = spi_text(tup, desc, 4);
-	e->campaign_len = e->campaign ? strlen(e->campaign) : 0;
-	e->currency_len = e->currency ? strlen(e->currency) : 0;
-	e->min_price = spi_numeric(tup, desc, 5);
-	e->max_discount = spi_numeric(tup, desc, 6);
-	e->keep_fraction = NULL;
-	if (e->max_discount)
-		e->keep_fraction =
-			DatumGetNumeric(DirectFunctionCall2(numeric_sub,
-												NumericGetDatum(vc_int64_to_numeric(1)),
-												NumericGetDatum(e->max_discount)));
-	e->valid = datumCopy(SPI_getbinval(tup, desc, 7, &isnull), false, -1);
-	range_deserialize(rangetype, DatumGetRangeTypeP(e->valid), &lower, &upper, &empty);
-	e->lower_inf = lower.infinite;
-	e->lower_inc = lower.inclusive;
-	e->lower = lower.infinite ? 0 : DatumGetTimestampTz(lower.val);
-	e->upper_inf = upper.infinite;
-	e->upper_inc = upper.inclusive;
-	e->upper = upper.infinite ? 0 : DatumGetTimestampTz(upper.val);
-	if (empty)
-	{
-		/* never in force (floors_valid_not_empty forbids it anyway) */
-		e->lower_inf = e->lower_inc = false;
-		e->lower = DT_NOEND;
-	}
-}
+/* ---------------------------------------------------------- the source --- */
 
 /*
- * Build the product table from the rows read (in the current memory
- * context): group the rows by product through a temporary hash table, then
- * give each product one chunk holding its name and its floors, and a slot
- * in a table sized by the number of products (load at most 2/3, so the
- * slot array stays small enough to stay in cache).
+ * A btree index of a floors relation whose first key is product (text),
+ * usable for equality lookups; InvalidOid if there is none.  Also returns
+ * the index's collation and its equality function, for the scan key.
  */
-static void
-build_product_table(SPITupleTable *tuptable, uint64 nrows)
+Oid
+floors_product_index(Relation heap, AttrNumber product_att,
+					 Oid *collation, RegProcedure *eqproc)
 {
-	TypeCacheEntry *rangetype = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
-	uint32		ngroups = 16;
-	uint32		nslots = 16;
-	uint32		gmask;
-	GroupSlot  *groups;
-	uint32	   *row_group;
-	uint64	   *order;
-	uint64		nproducts = 0;
-	uint64		start;
-	uint64		i;
+	List	   *indexes = RelationGetIndexList(heap);
+	ListCell   *lc;
+	Oid			found = InvalidOid;
 
-	while (ngroups < nrows * 2)
-		ngroups <<= 1;
-	gmask = ngroups - 1;
-	groups = palloc0(sizeof(GroupSlot) * ngroups);
-	row_group = palloc(sizeof(uint32) * (nrows + 1));
-	order = palloc(sizeof(uint64) * (nrows + 1));
-
-	for (i = 0; i < nrows; i++)
+	foreach(lc, indexes)
 	{
-		text	   *product = row_product(tuptable, i);
-		int			len = VARSIZE_ANY_EXHDR(product);
-		uint32		hash = hash_bytes((const unsigned char *) VARDATA_ANY(product), len);
-		uint32		g = hash & gmask;
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ind = idx->rd_index;
 
-		for (;;)
+		if (idx->rd_rel->relam == BTREE_AM_OID &&
+			ind->indisvalid && ind->indisready && ind->indislive &&
+			ind->indnkeyatts >= 1 && ind->indkey.values[0] == product_att &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL) &&
+			idx->rd_opcintype[0] == TEXTOID)
 		{
-			GroupSlot  *gs = &groups[g];
+			Oid			eqop = get_opfamily_member(idx->rd_opfamily[0], TEXTOID,
+												   TEXTOID, BTEqualStrategyNumber);
 
-			if (gs->count == 0)
+			if (OidIsValid(eqop))
 			{
-				gs->hash = hash;
-				gs->product = product;
-				nproducts++;
-				break;
+				found = RelationGetRelid(idx);
+				*collation = idx->rd_indcollation[0];
+				*eqproc = get_opcode(eqop);
 			}
-			if (gs->hash == hash && (int) VARSIZE_ANY_EXHDR(gs->product) == len &&
-				memcmp(VARDATA_ANY(gs->product), VARDATA_ANY(product), len) == 0)
-				break;
-			g = (g + 1) & gmask;
 		}
-		groups[g].count++;
-		row_group[i] = g;
+		index_close(idx, AccessShareLock);
+		if (OidIsValid(found))
+			break;
 	}
-
-	while (nslots * 2 < nproducts * 3)
-		nslots <<= 1;
-	/* an error from here on leaves a partial table: never serve from it */
-	cache_valid = false;
-	slots = palloc0(sizeof(ProductSlot) * nslots);	/* slot_find() reads the globals */
-	slot_mask = nslots - 1;
-
-	/* rows in group order (a counting sort), so each product is built in one go */
-	for (i = 0, start = 0; i < ngroups; i++)
-	{
-		groups[i].fill = start;
-		start += groups[i].count;
-	}
-	for (i = 0; i < nrows; i++)
-		order[groups[row_group[i]].fill++] = i;
-
-	for (i = 0, start = 0; i < ngroups; i++)
-	{
-		GroupSlot  *gs = &groups[i];
-		int			len;
-		Size		head;
-		ProductSlot *slot;
-		int			k;
-
-		if (gs->count == 0)
-			continue;
-		len = VARSIZE_ANY_EXHDR(gs->product);
-		head = MAXALIGN(offsetof(ProductFloors, name) + len + 1);
-		gs->rec = palloc(head + sizeof(FloorEntry) * gs->count);
-		gs->rec->len = len;
-		gs->rec->nfloors = gs->count;
-		memcpy(gs->rec->name, VARDATA_ANY(gs->product), len);
-		gs->rec->name[len] = '\0';
-		gs->rec->floors = (FloorEntry *) ((char *) gs->rec + head);
-		slot = slot_find(gs->rec->name, len, gs->hash);
-		slot->hash = gs->hash;
-		slot->rec = gs->rec;
-		/* the floors' numbers and strings land right after the chunk */
-		for (k = 0; k < gs->count; k++)
-			fill_floor(&gs->rec->floors[k], tuptable->vals[order[start + k]],
-					   tuptable->tupdesc, rangetype);
-		start += gs->count;
-	}
-
-	pfree(groups);
-	pfree(row_group);
-	pfree(order);
+	list_free(indexes);
+	return found;
 }
 
-/*
- * (Re)load every floor.  "fresh" asks for a new snapshot (READ COMMITTED),
- * which only a backend that may run commands can take: not a parallel
- * worker, hence floor_for() does not ask for it.
- */
+/* Resolve where floors are read from (after start-up or an invalidation). */
 static void
-floor_cache_load(bool fresh)
+resolve_source(void)
 {
-	uint64		start_count = inval_count;
-	MemoryContext newcxt;
 	MemoryContext oldcxt;
-	int			ret;
+	char	   *name;
+	Relation	heap;
+	TupleDesc	desc;
+	int			i;
 
 	if (!OidIsValid(get_floors_relid()))
 		ereport(ERROR,
@@ -408,81 +372,777 @@ floor_cache_load(bool fresh)
 				 errmsg("table valuecheck.floors does not exist"),
 				 errhint("Is the valuecheck extension installed in this database?")));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(psprintf(FLOORS_QUERY, floors_source_relation()), !fresh, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed reading valuecheck.floors: %s",
-			 SPI_result_code_string(ret));
-
-	if (loading_cxt)
-		MemoryContextDelete(loading_cxt);
-	newcxt = AllocSetContextCreate(CacheMemoryContext, "valuecheck floor cache",
-								   ALLOCSET_DEFAULT_SIZES);
-	loading_cxt = newcxt;
-	oldcxt = MemoryContextSwitchTo(newcxt);
-
-	build_product_table(SPI_tuptable, SPI_processed);
-	MemoryContextSwitchTo(oldcxt);
-	SPI_finish();
-
-	if (cache_cxt)
-		MemoryContextDelete(cache_cxt);
-	cache_cxt = newcxt;
-	loading_cxt = NULL;
-
-	/* an invalidation that arrived while we read means: read again next time */
-	cache_valid = (inval_count == start_count);
-	cache_xact_bound = !fresh || IsolationUsesXactSnapshot();
-	cache_snapshot_bound = !fresh && !IsolationUsesXactSnapshot();
-	if (cache_snapshot_bound)
+	source_valid = true;		/* an invalidation from here on clears it */
+	if (source_plan)
 	{
-		Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
-
-		if (snap == NULL)
-			cache_valid = false;
-		else
-		{
-			cache_snap_xmin = snap->xmin;
-			cache_snap_xmax = snap->xmax;
-			cache_snap_xcnt = snap->xcnt;
-			cache_snap_subxcnt = snap->subxcnt;
-			cache_snap_suboverflowed = snap->suboverflowed;
-			cache_snap_curcid = snap->curcid;
-		}
+		SPI_freeplan(source_plan);
+		source_plan = NULL;
 	}
+	if (source_name)
+	{
+		pfree(source_name);
+		source_name = NULL;
+	}
+
+	name = "valuecheck.floors";
+	source_relid = floors_relid;
+	if (OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		name = floors_source_relation(&source_relid);
+		oldcxt = MemoryContextSwitchTo(CacheMemoryContext);
+		source_name = pstrdup(name);
+		MemoryContextSwitchTo(oldcxt);
+		SPI_finish();
+	}
+	else
+		source_name = MemoryContextStrdup(CacheMemoryContext, name);
+
+	heap = table_open(source_relid, AccessShareLock);
+	desc = RelationGetDescr(heap);
+	for (i = 0; i < 7; i++)
+	{
+		AttrNumber	att = InvalidAttrNumber;
+		int			k;
+
+		for (k = 0; k < desc->natts; k++)
+		{
+			Form_pg_attribute a = TupleDescAttr(desc, k);
+
+			if (!a->attisdropped && strcmp(NameStr(a->attname), floor_columns[i]) == 0)
+			{
+				if (a->atttypid != floor_column_types[i])
+					elog(ERROR, "column \"%s\" of %s has an unexpected type",
+						 floor_columns[i], source_name);
+				att = a->attnum;
+				break;
+			}
+		}
+		if (att == InvalidAttrNumber)
+			elog(ERROR, "%s has no column \"%s\"", source_name, floor_columns[i]);
+		source_att[i] = att;
+	}
+	source_index = floors_product_index(heap, source_att[1],
+										&source_index_collation, &source_eqproc);
+	table_close(heap, NoLock);
+}
+
+/* ----------------------------------------------------------- the memo --- */
+
+static inline void
+memo_ensure(void)
+{
+	if (memo_cxt == NULL)
+	{
+		/* small blocks: memory follows the entries kept, not the peak */
+		memo_cxt = AllocSetContextCreate(CacheMemoryContext, "valuecheck floor cache",
+										 0, 8 * 1024, 64 * 1024);
+		probe_cxt = AllocSetContextCreate(CacheMemoryContext, "valuecheck floor probe",
+										  ALLOCSET_SMALL_SIZES);
+	}
+	if (memo == NULL)
+		memo = memotab_create(memo_cxt, 16, NULL);
+}
+
+/* What the memo takes: its entries and its hash table. */
+static inline Size
+memo_used(void)
+{
+	return memo_chunks + (memo ? sizeof(MemoSlot) * memo->size : 0);
+}
+
+static void
+memo_reset(void)
+{
+	memo_reset_pending = false;
+	if (memo_cxt == NULL)
+		return;
+	MemoryContextReset(memo_cxt);
+	memo = NULL;
+	clock_hand = 0;
+	memo_chunks = 0;
+	memo_misses = 0;
+	memo_bulk_tried = false;
+}
+
+static Size
+memo_budget(void)
+{
+	return (Size) valuecheck_floor_cache_size * 1024;
+}
+
+static void
+memo_remove(MemoEntry *e)
+{
+	MemoKey		key = {e->name, e->len};
+	MemoSlot   *slot = memotab_lookup_hash(memo, key, e->hash);
+
+	Assert(slot != NULL);
+	memotab_delete_item(memo, slot);
+	memo_chunks -= e->space;
+	pfree(e);
 }
 
 /*
- * May a valid cache serve this lookup?
- *
- * A cache read in READ COMMITTED with an older snapshot (floor_for() in a
- * query) may lack a change committed before the snapshot of the statement
- * asking now, whose invalidation was consumed before that read.  It serves
- * only lookups under a snapshot that sees exactly the same transactions:
- * the same xmax and the same number of transactions in progress (with equal
- * xmax, the ones in progress now are a subset of those then) and the same
- * command id.  The trigger, which wants the latest floors, reads again.
+ * Evict until within budget, never "keep" (the entry just read): the least
+ * recently used products go first, found as PostgreSQL's buffer manager
+ * finds its victims, by a clock hand sweeping the hash table that evicts
+ * the first entry not used since its last pass.  A hit only sets a flag in
+ * the entry it reads anyway: no list to reorder on the hot path.
+ */
+static void
+memo_trim(MemoEntry *keep)
+{
+	uint64		steps = 0;
+
+	while (memo_used() > memo_budget() && memo->members > (keep ? 1 : 0))
+	{
+		MemoSlot   *slot;
+		MemoEntry  *e;
+
+		if (clock_hand >= memo->size)
+			clock_hand = 0;
+		slot = &memo->data[clock_hand];
+		if (slot->status != memotab_SH_IN_USE)
+		{
+			clock_hand++;
+			continue;
+		}
+		e = MEMO_ENTRY_OF(slot->key.data);
+		if (e == keep || (e->referenced && steps++ < 2 * (uint64) memo->size))
+		{
+			if (e != keep)
+				e->referenced = false;
+			clock_hand++;
+			continue;
+		}
+		/* the next entry may shift into this slot: look at it again */
+		memotab_delete_item(memo, slot);
+		memo_chunks -= e->space;
+		pfree(e);
+	}
+}
+
+/* Make the memo ready for a lookup: the safe point for freeing anything. */
+static inline void
+memo_prepare(void)
+{
+	if (unlikely(orphan != NULL))
+	{
+		pfree(orphan);
+		orphan = NULL;
+	}
+	if (unlikely(memo_reset_pending))
+		memo_reset();
+	if (unlikely(memo == NULL))
+		memo_ensure();
+	if (unlikely(memo_used() > memo_budget()))
+		memo_trim(NULL);		/* the setting was lowered */
+}
+
+static void
+snapkey_of(Snapshot snap, SnapKey *key)
+{
+	memset(key, 0, sizeof(SnapKey));
+	key->xmin = snap->xmin;
+	key->xmax = snap->xmax;
+	key->xcnt = snap->xcnt;
+	key->subxcnt = snap->subxcnt;
+	key->suboverflowed = snap->suboverflowed;
+	key->curcid = snap->curcid;
+}
+
+/*
+ * Do two snapshots see the same transactions?  With equal xmax, the
+ * transactions in progress in the later one are a subset of those in
+ * progress in the earlier one (an xid below xmax was assigned before
+ * either was taken); equal counts make them the same set.
  */
 static bool
-cache_usable(bool fresh)
+snapkey_equal(const SnapKey *a, const SnapKey *b)
 {
-	Snapshot	snap;
+	return a->xmin == b->xmin && a->xmax == b->xmax && a->xcnt == b->xcnt &&
+		a->subxcnt == b->subxcnt && a->suboverflowed == b->suboverflowed &&
+		a->curcid == b->curcid;
+}
 
-	/* SSI sees only reads made in the transaction: read floors in it */
-	if (IsolationIsSerializable() && !cache_xact_bound)
+/* The snapshot floor_for() reads under: its query's. */
+static Snapshot
+query_snapshot(void)
+{
+	if (ActiveSnapshotSet())
+		return GetActiveSnapshot();
+	return GetTransactionSnapshot();
+}
+
+static bool
+entry_usable(const MemoEntry *e, bool fresh)
+{
+	/* SSI knows only the reads made in the transaction */
+	if (IsolationIsSerializable() && e->xact_serial != xact_serial)
 		return false;
-	if (!cache_snapshot_bound)
-		return true;
-	if (fresh || !ActiveSnapshotSet())
+	switch (e->scope)
+	{
+		case SCOPE_TRUSTED:
+			return true;
+		case SCOPE_XACT:
+			return e->xact_serial == xact_serial;
+		case SCOPE_SNAPSHOT:
+			{
+				SnapKey		now;
+
+				if (fresh || e->xact_serial != xact_serial)
+					return false;
+				snapkey_of(query_snapshot(), &now);
+				return snapkey_equal(&now, MEMO_SNAPKEY(e));
+			}
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------- the probe --- */
+
+/* One floor row, as read (in the probe context). */
+typedef struct FloorRow
+{
+	int64		floor_id;
+	text	   *campaign;
+	text	   *currency;
+	Numeric		min_price;
+	Numeric		max_discount;
+	Numeric		keep_fraction;
+	RangeType  *valid;
+} FloorRow;
+
+typedef struct ProbeResult
+{
+	int			nrows;
+	int			maxrows;
+	FloorRow   *rows;
+} ProbeResult;
+
+/* values[] in the order of floor_columns */
+static void
+collect_row(ProbeResult *res, Datum *values, bool *nulls)
+{
+	FloorRow   *r;
+
+	if (res->nrows == res->maxrows)
+	{
+		res->maxrows *= 2;
+		res->rows = repalloc(res->rows, sizeof(FloorRow) * res->maxrows);
+	}
+	r = &res->rows[res->nrows++];
+	r->floor_id = DatumGetInt64(values[0]);
+	r->campaign = nulls[2] ? NULL : DatumGetTextPP(values[2]);
+	r->currency = nulls[3] ? NULL : DatumGetTextPP(values[3]);
+	r->min_price = nulls[4] ? NULL : DatumGetNumeric(values[4]);
+	r->max_discount = nulls[5] ? NULL : DatumGetNumeric(values[5]);
+	r->keep_fraction = NULL;
+	if (r->max_discount)
+		r->keep_fraction =
+			DatumGetNumeric(DirectFunctionCall2(numeric_sub,
+												NumericGetDatum(vc_int64_to_numeric(1)),
+												NumericGetDatum(r->max_discount)));
+	r->valid = DatumGetRangeTypeP(values[6]);
+}
+
+/* Read a product's floors through the product index. */
+static void
+probe_index(text *product, Snapshot snapshot, ProbeResult *res)
+{
+	Relation	heap;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	ScanKeyData key;
+	Datum		values[7];
+	bool		nulls[7];
+
+	heap = table_open(source_relid, AccessShareLock);
+	idx = index_open(source_index, AccessShareLock);
+	slot = table_slot_create(heap, NULL);
+	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   source_index_collation, source_eqproc,
+						   PointerGetDatum(product));
+	scan = vc_index_beginscan(heap, idx, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		int			i;
+
+		slot_getallattrs(slot);
+		for (i = 0; i < 7; i++)
+		{
+			values[i] = slot->tts_values[source_att[i] - 1];
+			nulls[i] = slot->tts_isnull[source_att[i] - 1];
+		}
+		/* copies: the slot's values point into a buffer */
+		if (!nulls[2])
+			values[2] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[2])));
+		if (!nulls[3])
+			values[3] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[3])));
+		if (!nulls[4])
+			values[4] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[4])));
+		if (!nulls[5])
+			values[5] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[5])));
+		values[6] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[6])));
+		collect_row(res, values, nulls);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(heap, NoLock);
+}
+
+/* The same read as a planned query (no usable btree index on product). */
+static void
+probe_spi(text *product, Snapshot snapshot, ProbeResult *res)
+{
+	Datum		arg = PointerGetDatum(product);
+	MemoryContext oldcxt;
+	uint64		i;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (source_plan == NULL)
+	{
+		Oid			argtype = TEXTOID;
+		SPIPlanPtr	plan;
+
+		plan = SPI_prepare(psprintf("SELECT f.floor_id, f.product, f.campaign, f.currency,"
+									"       f.min_price, f.max_discount, f.valid"
+									"  FROM %s f WHERE f.product OPERATOR(pg_catalog.=) $1",
+									source_name), 1, &argtype);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		source_plan = plan;
+	}
+	ret = SPI_execute_snapshot(source_plan, &arg, NULL, snapshot, InvalidSnapshot,
+							   true, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_snapshot failed reading valuecheck.floors: %s",
+			 SPI_result_code_string(ret));
+	/* the copies must outlive SPI_finish() */
+	oldcxt = MemoryContextSwitchTo(probe_cxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7];
+		int			k;
+
+		for (k = 0; k < 7; k++)
+		{
+			values[k] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+									  k + 1, &nulls[k]);
+			if (!nulls[k] && k >= 2)
+				values[k] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[k])));
+		}
+		collect_row(res, values, nulls);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	SPI_finish();
+}
+
+static inline Size
+piece_size(const void *varlena)
+{
+	return varlena ? MAXALIGN(VARSIZE_ANY(varlena)) : 0;
+}
+
+static inline Size
+string_size(const text *t)
+{
+	return t ? MAXALIGN(VARSIZE_ANY_EXHDR(t) + 1) : 0;
+}
+
+/* Copy a varlena (4-byte header, it was detoasted) into place. */
+static void *
+place_varlena(char **p, const void *v)
+{
+	void	   *dst;
+
+	if (v == NULL)
+		return NULL;
+	dst = *p;
+	memcpy(dst, v, VARSIZE_ANY(v));
+	*p += MAXALIGN(VARSIZE_ANY(v));
+	return dst;
+}
+
+static char *
+place_string(char **p, const text *t, int *len)
+{
+	char	   *dst;
+
+	if (t == NULL)
+	{
+		*len = 0;
+		return NULL;
+	}
+	dst = *p;
+	*len = VARSIZE_ANY_EXHDR(t);
+	memcpy(dst, VARDATA_ANY(t), *len);
+	dst[*len] = '\0';
+	*p += MAXALIGN(*len + 1);
+	return dst;
+}
+
+/* One chunk in the memo context holding the product and its floors. */
+static MemoEntry *
+build_entry(const char *product, int len, uint32 hash, ProbeResult *res)
+{
+	TypeCacheEntry *rangetype = lookup_type_cache(TSTZRANGEOID, TYPECACHE_RANGE_INFO);
+	Size		head = MAXALIGN(offsetof(MemoEntry, name) + len + 1);
+	Size		total = head + MAXALIGN(sizeof(FloorEntry) * res->nrows) + MAXALIGN(sizeof(SnapKey));
+	MemoEntry  *e;
+	char	   *p;
+	int			i;
+
+	for (i = 0; i < res->nrows; i++)
+	{
+		FloorRow   *r = &res->rows[i];
+
+		total += string_size(r->campaign) + string_size(r->currency) +
+			piece_size(r->min_price) + piece_size(r->max_discount) +
+			piece_size(r->keep_fraction) + piece_size(r->valid);
+	}
+	e = MemoryContextAlloc(memo_cxt, total);
+	e->space = GetMemoryChunkSpace(e);
+	e->hash = hash;
+	e->len = len;
+	memcpy(e->name, product, len);
+	e->name[len] = '\0';
+	e->nfloors = res->nrows;
+	e->floors = (FloorEntry *) ((char *) e + head);
+	p = (char *) e->floors + MAXALIGN(sizeof(FloorEntry) * res->nrows) + MAXALIGN(sizeof(SnapKey));
+	for (i = 0; i < res->nrows; i++)
+	{
+		FloorRow   *r = &res->rows[i];
+		FloorEntry *f = &e->floors[i];
+		RangeBound	lower,
+					upper;
+		bool		empty;
+
+		f->floor_id = r->floor_id;
+		f->campaign = place_string(&p, r->campaign, &f->campaign_len);
+		f->currency = place_string(&p, r->currency, &f->currency_len);
+		f->min_price = place_varlena(&p, r->min_price);
+		f->max_discount = place_varlena(&p, r->max_discount);
+		f->keep_fraction = place_varlena(&p, r->keep_fraction);
+		f->valid = PointerGetDatum(place_varlena(&p, r->valid));
+		range_deserialize(rangetype, r->valid, &lower, &upper, &empty);
+		f->lower_inf = lower.infinite;
+		f->lower_inc = lower.inclusive;
+		f->lower = lower.infinite ? 0 : DatumGetTimestampTz(lower.val);
+		f->upper_inf = upper.infinite;
+		f->upper_inc = upper.inclusive;
+		f->upper = upper.infinite ? 0 : DatumGetTimestampTz(upper.val);
+		if (empty)
+		{
+			/* never in force (floors_valid_not_empty forbids it anyway) */
+			f->lower_inf = f->lower_inc = false;
+			f->lower = DT_NOEND;
+		}
+	}
+	Assert(p <= (char *) e + total);
+	return e;
+}
+
+/* Resolve the source if need be and lock it (it may be resolved anew meanwhile). */
+static void
+lock_source(void)
+{
+	for (;;)
+	{
+		if (!source_valid)
+			resolve_source();
+		LockRelationOid(source_relid, AccessShareLock);
+		if (source_valid)
+			break;
+	}
+}
+
+/* The snapshot a query would read floors with here, and what the read may serve. */
+static Snapshot
+read_snapshot(bool fresh, EntryScope *scope)
+{
+	if (IsolationUsesXactSnapshot())
+	{
+		*scope = xact_inval_seen ? SCOPE_XACT : SCOPE_TRUSTED;
+		return fresh ? GetTransactionSnapshot() : query_snapshot();
+	}
+	if (fresh)
+	{
+		*scope = SCOPE_TRUSTED;
+		return GetTransactionSnapshot();
+	}
+	*scope = SCOPE_SNAPSHOT;
+	return query_snapshot();
+}
+
+/*
+ * Read a product's floors under the snapshot a query would use here, and
+ * keep them in the memo where that is sound (see the file header).
+ */
+static MemoEntry *
+memo_read(const char *product, int len, uint32 hash, bool fresh)
+{
+	uint64		start_count = inval_count;
+	MemoryContext oldcxt;
+	Snapshot	snapshot;
+	EntryScope	scope;
+	SnapKey		snap;
+	ProbeResult res;
+	MemoEntry  *e;
+	text	   *key;
+
+	MemoryContextReset(probe_cxt);
+	oldcxt = MemoryContextSwitchTo(probe_cxt);
+
+	lock_source();
+	snapshot = read_snapshot(fresh, &scope);
+	snapkey_of(snapshot, &snap);
+
+	key = cstring_to_text_with_len(product, len);
+	res.nrows = 0;
+	res.maxrows = 4;
+	res.rows = palloc(sizeof(FloorRow) * res.maxrows);
+	if (OidIsValid(source_index))
+		probe_index(key, snapshot, &res);
+	else
+		probe_spi(key, snapshot, &res);
+
+	MemoryContextSwitchTo(oldcxt);
+	e = build_entry(product, len, hash, &res);
+	e->scope = scope;
+	*MEMO_SNAPKEY(e) = snap;
+	e->xact_serial = xact_serial;
+	MemoryContextReset(probe_cxt);
+
+	/* an invalidation that arrived meanwhile: this lookup only */
+	if (inval_count != start_count || memo_reset_pending)
+	{
+		Assert(orphan == NULL);
+		orphan = e;
+	}
+	return e;
+}
+
+/* Put an entry read in bulk into the memo, unless the product is there. */
+static int	bulk_products;		/* products the last bulk read added */
+
+static void
+memo_add_bulk(MemoEntry *e)
+{
+	MemoKey		key = {e->name, e->len};
+	MemoSlot   *slot;
+	bool		found;
+
+	slot = memotab_insert_hash(memo, key, e->hash, &found);
+	if (found)
+	{
+		pfree(e);
+		return;
+	}
+	slot->key = key;
+	e->referenced = false;
+	memo_chunks += e->space;
+	bulk_products++;
+}
+
+/*
+ * The bulk read: every floor, in product order, through the product index,
+ * into the memo, when the whole table fits in half the memo's budget.  Not
+ * under SERIALIZABLE, where each product is read in each transaction, and
+ * not without the product index.  Returns whether it read.
+ */
+static bool
+memo_bulk_read(bool fresh)
+{
+	uint64		start_count = inval_count;
+	MemoryContext oldcxt;
+	MemoryContext rowcxt;
+	Relation	heap;
+	Relation	idx;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
+	Snapshot	snapshot;
+	EntryScope	scope;
+	SnapKey		snap;
+	ProbeResult res;
+	text	   *current = NULL;
+	double		floors;
+
+	if (IsolationIsSerializable())
 		return false;
-	snap = GetActiveSnapshot();
-	return snap->xmin == cache_snap_xmin &&
-		snap->xmax == cache_snap_xmax &&
-		snap->xcnt == cache_snap_xcnt &&
-		snap->subxcnt == cache_snap_subxcnt &&
-		snap->suboverflowed == cache_snap_suboverflowed &&
-		snap->curcid == cache_snap_curcid;
+
+	MemoryContextReset(probe_cxt);
+	oldcxt = MemoryContextSwitchTo(probe_cxt);
+	lock_source();
+	if (!OidIsValid(source_index))
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return false;
+	}
+	heap = table_open(source_relid, NoLock);
+	floors = heap->rd_rel->reltuples;
+	if (floors < 0)				/* never analyzed: count pages instead */
+		floors = (double) RelationGetNumberOfBlocks(heap) * 60;
+	if (memo_misses < Min(BULK_MAX_MISSES, floors / 4))
+	{
+		table_close(heap, NoLock);
+		MemoryContextSwitchTo(oldcxt);
+		return false;			/* not yet */
+	}
+	memo_bulk_tried = true;
+	if (floors * BULK_BYTES_PER_FLOOR > memo_budget() / 2)
+	{
+		table_close(heap, NoLock);
+		MemoryContextSwitchTo(oldcxt);
+		return false;
+	}
+
+	snapshot = read_snapshot(fresh, &scope);
+	snapkey_of(snapshot, &snap);
+	bulk_products = 0;
+	rowcxt = AllocSetContextCreate(probe_cxt, "valuecheck floor bulk read",
+								   ALLOCSET_DEFAULT_SIZES);
+	res.maxrows = 4;
+	idx = index_open(source_index, AccessShareLock);
+	slot = table_slot_create(heap, NULL);
+	scan = vc_index_beginscan(heap, idx, snapshot, 0, 0);
+	index_rescan(scan, NULL, 0, NULL, 0);
+	for (;;)
+	{
+		bool		more = index_getnext_slot(scan, ForwardScanDirection, slot);
+		text	   *product = NULL;
+		Datum		values[7];
+		bool		nulls[7];
+		int			i;
+
+		if (more)
+		{
+			slot_getallattrs(slot);
+			for (i = 0; i < 7; i++)
+			{
+				values[i] = slot->tts_values[source_att[i] - 1];
+				nulls[i] = slot->tts_isnull[source_att[i] - 1];
+			}
+			product = DatumGetTextPP(values[1]);
+		}
+		/* a product's rows are done: its entry goes into the memo */
+		if (current != NULL &&
+			(!more || VARSIZE_ANY_EXHDR(product) != VARSIZE_ANY_EXHDR(current) ||
+			 memcmp(VARDATA_ANY(product), VARDATA_ANY(current), VARSIZE_ANY_EXHDR(current)) != 0))
+		{
+			MemoEntry  *e;
+
+			e = build_entry(VARDATA_ANY(current), VARSIZE_ANY_EXHDR(current),
+							hash_bytes((const unsigned char *) VARDATA_ANY(current),
+									   VARSIZE_ANY_EXHDR(current)), &res);
+			e->scope = scope;
+			*MEMO_SNAPKEY(e) = snap;
+			e->xact_serial = xact_serial;
+			memo_add_bulk(e);
+			MemoryContextReset(rowcxt);
+			current = NULL;
+			/* the estimate was wrong: leave the rest to probes */
+			if (memo_used() > memo_budget() - memo_budget() / 8)
+				break;
+		}
+		if (!more)
+			break;
+		MemoryContextSwitchTo(rowcxt);
+		if (current == NULL)
+		{
+			current = (text *) pg_detoast_datum_copy((struct varlena *) product);
+			res.nrows = 0;
+			res.rows = palloc(sizeof(FloorRow) * res.maxrows);
+		}
+		for (i = 2; i < 7; i++)
+			if (!nulls[i])
+				values[i] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) DatumGetPointer(values[i])));
+		collect_row(&res, values, nulls);
+		MemoryContextSwitchTo(probe_cxt);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	table_close(heap, NoLock);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(probe_cxt);
+
+	/* an invalidation that arrived meanwhile: what was read serves this lookup only */
+	if (inval_count != start_count)
+		memo_reset_pending = true;
+	elog(DEBUG1, "valuecheck: a bulk read of the floors (%.0f estimated) added %d products to the floor memo",
+		 floors, bulk_products);
+	return true;
+}
+
+/* The floors of a product, from the memo or read now. */
+static const MemoEntry *
+memo_lookup_product(const char *product, int len, bool fresh)
+{
+	uint32		hash = hash_bytes((const unsigned char *) product, len);
+	MemoKey		key = {product, len};
+	MemoSlot   *slot;
+	MemoEntry  *e;
+	bool		found;
+
+	slot = memotab_lookup_hash(memo, key, hash);
+	if (slot != NULL)
+	{
+		e = MEMO_ENTRY_OF(slot->key.data);
+		if (likely(entry_usable(e, fresh)))
+		{
+			e->referenced = true;
+			return e;
+		}
+		memo_remove(e);
+	}
+
+	if (unlikely(++memo_misses >= BULK_MIN_MISSES && !memo_bulk_tried) &&
+		memo_bulk_read(fresh))
+	{
+		slot = memotab_lookup_hash(memo, key, hash);
+		if (slot != NULL)
+		{
+			e = MEMO_ENTRY_OF(slot->key.data);
+			if (entry_usable(e, fresh))
+			{
+				e->referenced = true;
+				return e;
+			}
+			memo_remove(e);
+		}
+	}
+
+	e = memo_read(product, len, hash, fresh);
+	if (e == orphan)
+		return e;
+
+	key.data = e->name;
+	slot = memotab_insert_hash(memo, key, hash, &found);
+	Assert(!found);
+	slot->key = key;
+	e->referenced = false;
+	memo_chunks += e->space;
+	memo_trim(e);
+
+	/*
+	 * Freed chunks go back to the context's free lists, not to the system:
+	 * should a change in entry sizes leave much more allocated than the
+	 * entries use, start afresh at the next lookup.
+	 */
+	if (MemoryContextMemAllocated(memo_cxt, false) >
+		memo_budget() + memo_budget() / 4 + 128 * 1024)
+		memo_reset_pending = true;
+	return e;
 }
 
 static inline bool
@@ -506,24 +1166,19 @@ floor_resolve(const char *product, int product_len,
 			  const char *currency, int currency_len,
 			  TimestampTz at, bool fresh)
 {
-	ProductSlot *slot;
+	const MemoEntry *rec;
 	const FloorEntry *best = NULL;
 	int			best_score = -1;
 	int			i;
 
 	/* cheap unless another backend sent something */
 	AcceptInvalidationMessages();
-	if (!cache_valid || slots == NULL || !cache_usable(fresh))
-		floor_cache_load(fresh);
+	memo_prepare();
+	rec = memo_lookup_product(product, product_len, fresh);
 
-	slot = slot_find(product, product_len,
-					 hash_bytes((const unsigned char *) product, product_len));
-	if (slot->rec == NULL)
-		return NULL;
-
-	for (i = 0; i < slot->rec->nfloors; i++)
+	for (i = 0; i < rec->nfloors; i++)
 	{
-		const FloorEntry *e = &slot->rec->floors[i];
+		const FloorEntry *e = &rec->floors[i];
 		int			score = 0;
 
 		if (e->campaign)

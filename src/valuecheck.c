@@ -32,6 +32,20 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	/*
+	 * PGC_USERSET: the memo of looked-up products is a session's own; a
+	 * placeholder set before the library loaded (PGOPTIONS) is taken over.
+	 */
+	DefineCustomIntVariable("valuecheck.floor_cache_size",
+							"Memory for the floors of recently checked products, per session.",
+							"Products not in it have their floors read through the product index of valuecheck.floors.",
+							&valuecheck_floor_cache_size,
+							8192,
+							1,
+							MAX_KILOBYTES,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("valuecheck");
 #else
@@ -39,4 +53,5 @@ _PG_init(void)
 #endif
 
 	floor_cache_register_callbacks();
+	floors_check_register_callbacks();
 }

@@ -18,6 +18,9 @@
 /* GUC valuecheck.enabled */
 extern bool valuecheck_enabled;
 
+/* GUC valuecheck.floor_cache_size (kB) */
+extern int	valuecheck_floor_cache_size;
+
 /* ---- floor_cache.c ---- */
 
 /* One row of valuecheck.floors, as the cache keeps it. */
@@ -58,6 +61,11 @@ extern FloorPriceStatus floor_price(const FloorEntry *floor, Numeric list_price,
 									Numeric *result);
 extern char *floor_valid_text(const FloorEntry *floor);
 extern void floor_cache_register_callbacks(void);
+extern Oid	floors_product_index(Relation heap, AttrNumber product_att,
+								 Oid *collation, RegProcedure *eqproc);
+
+/* ---- floors_check.c ---- */
+extern void floors_check_register_callbacks(void);
 
 /* ---- mapped_value.c ---- */
 extern char *mapped_key_text(Datum value, Oid basetype, FmgrInfo *output, int *len);

@@ -15,7 +15,9 @@
 #
 # Layout the suites are taken from (each is optional; a missing one is
 # skipped with a note, except demo/bench, whose script is the whole point):
-#   sql/*.sql, expected/*.out               pg_regress (minus sql/valuecheck--*.sql)
+#   sql/*.sql, expected/*.out               pg_regress (minus sql/valuecheck--*.sql),
+#                                           run twice: the second time (pg_regress_min)
+#                                           with valuecheck.floor_cache_size at its minimum
 #   test/isolation/specs/*.spec,
 #   test/isolation/expected/*.out           pg_isolation_regress
 #   test/pgtap/*.sql                        pgTAP via pg_prove (one fresh database per file)
@@ -490,7 +492,7 @@ tally_regress() {
 record() { # record SUITE PASS FAIL ELAPSED [NOTE]
     TOTAL_PASS=$(( TOTAL_PASS + $2 ))
     TOTAL_FAIL=$(( TOTAL_FAIL + $3 ))
-    SUITE_LINES+=("$(printf '%-12s %3d passed, %3d failed  (%s)%s' "$1:" "$2" "$3" "$4" "${5:+  $5}")")
+    SUITE_LINES+=("$(printf '%-16s %3d passed, %3d failed  (%s)%s' "$1:" "$2" "$3" "$4" "${5:+  $5}")")
 }
 
 sorted_basenames() { # sorted_basenames DIR SUFFIX [EXCLUDE_PREFIX]
@@ -513,34 +515,54 @@ tool_present() { # tool_present PATH SUITE NTESTS T0: else the suite's tests fai
     return 1
 }
 
+# run_pg_regress [SUITE OUTDIR PGOPTIONS]: the pg_regress suite; run a second
+# time as "pg_regress_min" with valuecheck.floor_cache_size at its minimum
+# (PGOPTIONS; the placeholder is taken over when the library loads), so that
+# every test also runs with a floor memo that evicts at almost every lookup.
 run_pg_regress() {
-    heading "pg_regress"
-    local t0 tests=() rc=0 out="$TMP/out/regress"
+    local suite="${1:-pg_regress}" outname="${2:-regress}" pgoptions="${3:-}"
+    heading "$suite${pgoptions:+ (PGOPTIONS=$pgoptions)}"
+    local t0 tests=() rc=0 out="$TMP/out/$outname"
     t0="$(now_ms)"
     # setup first: it creates what the other tests share
     mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck-- | grep -vx setup)
     [ -f "$W/sql/setup.sql" ] && tests=(setup "${tests[@]}")
     if [ "${#tests[@]}" -eq 0 ]; then
         say "no sql/*.sql tests: skipped"
-        record pg_regress 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
+        record "$suite" 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
         return 0
     fi
-    tool_present "$PGXS_ROOT/src/test/regress/pg_regress" regress ${#tests[@]} "$t0" || return 0
+    tool_present "$PGXS_ROOT/src/test/regress/pg_regress" "$outname" ${#tests[@]} "$t0" || return 0
+    local envs=()
+    if [ -n "$pgoptions" ]; then envs=("PGOPTIONS=$pgoptions"); fi
     as_pg mkdir -p "$out"
-    as_pg "$PGXS_ROOT/src/test/regress/pg_regress" \
+    as_pg env "${envs[@]}" "$PGXS_ROOT/src/test/regress/pg_regress" \
         --bindir="$BINDIR" --inputdir="$W" --outputdir="$out" \
         --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
         --dbname=contrib_regression --load-extension=btree_gist \
-        "${tests[@]}" 2>&1 | tee "$TMP/out/regress.log" || rc=$?
-    tally_regress regress "$TMP/out/regress.log" "$rc" "${tests[@]}"
+        "${tests[@]}" 2>&1 | tee "$TMP/out/$outname.log" || rc=$?
+    tally_regress "$outname" "$TMP/out/$outname.log" "$rc" "${tests[@]}"
+    if [ -n "$pgoptions" ]; then
+        # the setting must have reached the sessions: a placeholder that the
+        # library did not take over would make this run the first one again
+        local shown
+        shown="$(as_pg env "${envs[@]}" "$BINDIR/psql" -X -q -At -d postgres \
+                     -c "LOAD 'valuecheck'" -c "SELECT current_setting('valuecheck.floor_cache_size')" 2>&1 || true)"
+        say "$suite: valuecheck.floor_cache_size in its sessions: $shown"
+        if [ "$shown" != 1kB ]; then
+            say "!! $suite: PGOPTIONS ($pgoptions) did not take effect: counted as one failure"
+            TALLY_FAIL=$(( TALLY_FAIL + 1 ))
+            FAILED_NAMES+=("$outname/(setting not in effect)")
+        fi
+    fi
     if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
         if [ -s "$out/regression.diffs" ]; then
-            heading "pg_regress: regression.diffs"
+            heading "$suite: regression.diffs"
             show_file "$out/regression.diffs"
         fi
     fi
-    say "pg_regress: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
-    record pg_regress "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")"
+    say "$suite: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
+    record "$suite" "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")" "${pgoptions:+($pgoptions)}"
 }
 
 run_isolation() {
@@ -746,8 +768,10 @@ cd "$W"
 
 case "$MODE" in
 test)
-    FAILED_HINTS=("$TMP/out/regress/regression.diffs" "$TMP/out/isolation/regression.diffs")
+    FAILED_HINTS=("$TMP/out/regress/regression.diffs" "$TMP/out/regress_min/regression.diffs"
+                  "$TMP/out/isolation/regression.diffs")
     run_pg_regress
+    run_pg_regress pg_regress_min regress_min "-c valuecheck.floor_cache_size=1"
     run_isolation
     run_pgtap
     FAILED_HINTS=() # diffs were already shown next to their suite
