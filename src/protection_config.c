@@ -283,7 +283,7 @@ resolve_table_name(Relation rel, ProtectionConfig *entry)
 	if (suffix == NULL || suffix[1] == '\0' ||
 		strspn(suffix + 1, "0123456789") != strlen(suffix + 1) ||
 		strlen(suffix + 1) > 18 ||
-		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		!vc_citus_present())
 		return;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
