@@ -1,4 +1,4 @@
--- SPEC section 4: approvals granted by a sales manager
+-- README, "Approvals": approvals granted by a sales manager
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
 CREATE EXTENSION valuecheck;

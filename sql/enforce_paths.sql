@@ -1,4 +1,4 @@
--- SPEC section 3: every path that writes a protected table is checked
+-- README, "Protecting a table": every path that writes a protected table is checked
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
 CREATE EXTENSION valuecheck;

@@ -1,4 +1,4 @@
--- SPEC section 2: value floors (rules, resolution, floor_for, privileges,
+-- README, "Value floors": value floors (rules, resolution, floor_for, privileges,
 -- pg_dump registration)
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;

@@ -1,4 +1,4 @@
--- SPEC section 3: valuecheck.protect(), unprotect(), the protected view,
+-- README, "Protecting a table": valuecheck.protect(), unprotect(), the protected view,
 -- partitioned tables, DROP EXTENSION
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;

@@ -447,7 +447,7 @@ BEGIN
     -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
     -- the workers on Citus); the subtotals and the grand total are added up
     -- from those summaries, which gives exactly what leakage() would give
-    -- over their lines (sums of exact sums; the rate is the SPEC's division).
+    -- over their lines (sums of exact sums; the rate is the README's division, discount / list_revenue).
     RETURN QUERY EXECUTE format(
         'WITH g AS MATERIALIZED ('
         '  SELECT %1$s AS rep, %2$s AS campaign,'

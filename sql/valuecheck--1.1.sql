@@ -5,7 +5,7 @@
 GRANT USAGE ON SCHEMA valuecheck TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- Value floors (SPEC section 2)
+-- Value floors (README, "Value floors")
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE valuecheck.floors (
@@ -111,7 +111,7 @@ SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations', '');
 SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations_violation_id_seq', '');
 
 -- ---------------------------------------------------------------------------
--- Approvals (SPEC section 4)
+-- Approvals (README, "Approvals")
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE valuecheck.approvals (
@@ -180,7 +180,7 @@ REVOKE EXECUTE ON FUNCTION valuecheck.approve(text, numeric, text, timestamptz, 
 REVOKE EXECUTE ON FUNCTION valuecheck.revoke_approval(bigint) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- Protecting tables (SPEC section 3)
+-- Protecting tables (README, "Protecting a table")
 -- ---------------------------------------------------------------------------
 
 -- A relation's name as messages show it: its own name, or the OID's text
@@ -401,7 +401,7 @@ REVOKE EXECUTE ON FUNCTION valuecheck.protect(regclass, text, text, text, text, 
 REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- Discount leakage aggregates (SPEC section 5)
+-- Discount leakage aggregates (README, "Discount leakage aggregates")
 -- ---------------------------------------------------------------------------
 
 -- @@AGGREGATES@@ (section owned by the aggregates work; keep this marker)
@@ -567,7 +567,7 @@ END
 $generate$;
 
 -- ---------------------------------------------------------------------------
--- Reports (SPEC section 5): leakage_report, audit
+-- Reports (README, "Leakage report and audit")
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION valuecheck.floor_detail(product text,
@@ -714,7 +714,7 @@ BEGIN
     -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
     -- the workers on Citus); the subtotals and the grand total are added up
     -- from those summaries, which gives exactly what leakage() would give
-    -- over their lines (sums of exact sums; the rate is the SPEC's division).
+    -- over their lines (sums of exact sums; the rate is the README's division, discount / list_revenue).
     RETURN QUERY EXECUTE format(
         'WITH g AS MATERIALIZED ('
         '  SELECT %1$s AS rep, %2$s AS campaign,'

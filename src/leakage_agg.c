@@ -1,8 +1,9 @@
 /*
  * leakage_agg.c
- *		The discount-leakage aggregates (SPEC section 5): transition, inverse
- *		transition, combine and final functions of discount_leakage,
- *		floor_leakage and leakage, over the state described in leakage.h.
+ *		The discount-leakage aggregates (README, "Discount leakage
+ *		aggregates"): transition, inverse transition, combine and final
+ *		functions of discount_leakage, floor_leakage and leakage, over the
+ *		state described in leakage.h.
  *
  * Every result equals the same arithmetic done with SQL numeric: sums keep
  * their exact value and the display scale SQL's sum would give
