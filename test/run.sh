@@ -515,33 +515,29 @@ tool_present() { # tool_present PATH SUITE NTESTS T0: else the suite's tests fai
     return 1
 }
 
-# run_pg_regress [SUITE OUTDIR PGOPTIONS]: the pg_regress suite; run a second
-# time as "pg_regress_min" with valuecheck.floor_cache_size at its minimum
-# (PGOPTIONS; the placeholder is taken over when the library loads), so that
-# every test also runs with a floor memo that evicts at almost every lookup.
-run_pg_regress() {
-    local suite="${1:-pg_regress}" outname="${2:-regress}" pgoptions="${3:-}"
+# run_regress_suite SUITE OUTNAME TOOL INPUTDIR DBNAME PGOPTIONS TEST...: one
+# run of pg_regress or pg_isolation_regress (same options, same output),
+# tallied into the summary; PGOPTIONS, when not empty, goes to its sessions.
+run_regress_suite() {
+    local suite="$1" outname="$2" tool="$3" inputdir="$4" dbname="$5" pgoptions="$6"
+    shift 6
+    local t0 rc=0 out="$TMP/out/$outname" envs=()
     heading "$suite${pgoptions:+ (PGOPTIONS=$pgoptions)}"
-    local t0 tests=() rc=0 out="$TMP/out/$outname"
     t0="$(now_ms)"
-    # setup first: it creates what the other tests share
-    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck-- | grep -vx setup)
-    [ -f "$W/sql/setup.sql" ] && tests=(setup "${tests[@]}")
-    if [ "${#tests[@]}" -eq 0 ]; then
-        say "no sql/*.sql tests: skipped"
+    if [ "$#" -eq 0 ]; then
+        say "no tests in $inputdir: skipped"
         record "$suite" 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
         return 0
     fi
-    tool_present "$PGXS_ROOT/src/test/regress/pg_regress" "$outname" ${#tests[@]} "$t0" || return 0
-    local envs=()
+    tool_present "$tool" "$outname" "$#" "$t0" || return 0
     if [ -n "$pgoptions" ]; then envs=("PGOPTIONS=$pgoptions"); fi
     as_pg mkdir -p "$out"
-    as_pg env "${envs[@]}" "$PGXS_ROOT/src/test/regress/pg_regress" \
-        --bindir="$BINDIR" --inputdir="$W" --outputdir="$out" \
+    as_pg env "${envs[@]}" "$tool" \
+        --bindir="$BINDIR" --inputdir="$inputdir" --outputdir="$out" \
         --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
-        --dbname=contrib_regression --load-extension=btree_gist \
-        "${tests[@]}" 2>&1 | tee "$TMP/out/$outname.log" || rc=$?
-    tally_regress "$outname" "$TMP/out/$outname.log" "$rc" "${tests[@]}"
+        --dbname="$dbname" --load-extension=btree_gist \
+        "$@" 2>&1 | tee "$TMP/out/$outname.log" || rc=$?
+    tally_regress "$outname" "$TMP/out/$outname.log" "$rc" "$@"
     if [ -n "$pgoptions" ]; then
         # the setting must have reached the sessions: a placeholder that the
         # library did not take over would make this run the first one again
@@ -555,42 +551,32 @@ run_pg_regress() {
             FAILED_NAMES+=("$outname/(setting not in effect)")
         fi
     fi
-    if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
-        if [ -s "$out/regression.diffs" ]; then
-            heading "$suite: regression.diffs"
-            show_file "$out/regression.diffs"
-        fi
+    if { [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; } && [ -s "$out/regression.diffs" ]; then
+        heading "$suite: regression.diffs"
+        show_file "$out/regression.diffs"
     fi
     say "$suite: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
     record "$suite" "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")" "${pgoptions:+($pgoptions)}"
 }
 
+# run_pg_regress [SUITE OUTNAME PGOPTIONS]: the pg_regress suite, setup
+# first (it creates what the other tests share).  make test runs it a second
+# time as "pg_regress_min" with valuecheck.floor_cache_size at its minimum,
+# so that every test also runs with a floor memo that evicts at almost every
+# lookup.
+run_pg_regress() {
+    local tests=()
+    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck-- | grep -vx setup)
+    [ -f "$W/sql/setup.sql" ] && tests=(setup "${tests[@]}")
+    run_regress_suite "${1:-pg_regress}" "${2:-regress}" "$PGXS_ROOT/src/test/regress/pg_regress" \
+        "$W" contrib_regression "${3:-}" "${tests[@]}"
+}
+
 run_isolation() {
-    heading "isolation"
-    local t0 specs=() rc=0 out="$TMP/out/isolation"
-    t0="$(now_ms)"
+    local specs=()
     mapfile -t specs < <(sorted_basenames "$W/test/isolation/specs" .spec)
-    if [ "${#specs[@]}" -eq 0 ]; then
-        say "no test/isolation/specs/*.spec: skipped"
-        record isolation 0 0 "$(elapsed "$t0")" "(skipped: no specs)"
-        return 0
-    fi
-    tool_present "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" isolation ${#specs[@]} "$t0" || return 0
-    as_pg mkdir -p "$out"
-    as_pg "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" \
-        --bindir="$BINDIR" --inputdir="$W/test/isolation" --outputdir="$out" \
-        --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
-        --dbname=isolation_regression --load-extension=btree_gist \
-        "${specs[@]}" 2>&1 | tee "$TMP/out/isolation.log" || rc=$?
-    tally_regress isolation "$TMP/out/isolation.log" "$rc" "${specs[@]}"
-    if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
-        if [ -s "$out/regression.diffs" ]; then
-            heading "isolation: regression.diffs"
-            show_file "$out/regression.diffs"
-        fi
-    fi
-    say "isolation: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
-    record isolation "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")"
+    run_regress_suite isolation isolation "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" \
+        "$W/test/isolation" isolation_regression "" "${specs[@]}"
 }
 
 # pgTAP: the unit counted is a test FILE (a file passes when pg_prove passes
