@@ -17,7 +17,8 @@ SET datestyle = 'ISO';
 -- the setting: memory units, default 8MB, minimum 1kB, each session its own
 SELECT name, unit, boot_val, min_val, context, vartype
   FROM pg_settings WHERE name = 'valuecheck.floor_cache_size';
-SET valuecheck.floor_cache_size = 0;
+-- below the minimum: refused (the message's wording is the server's)
+SELECT field, value FROM vc_test.err('SET valuecheck.floor_cache_size = 0') WHERE field = 'sqlstate';
 SET valuecheck.floor_cache_size = '1kB';
 SHOW valuecheck.floor_cache_size;
 

@@ -43,8 +43,15 @@
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
-/* index_beginscan() takes instrumentation from 18 on. */
-#if PG_VERSION_NUM >= 180000
+/*
+ * index_beginscan() takes instrumentation from 18 on, and scan flags from
+ * 19 on.
+ */
+#if PG_VERSION_NUM >= 190000
+#include "access/tableam.h"
+#define vc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys, SO_NONE)
+#elif PG_VERSION_NUM >= 180000
 #define vc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
 	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys)
 #else
