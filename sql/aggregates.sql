@@ -1,4 +1,4 @@
--- Discount-leakage aggregates (SPEC section 5): results equal to the same
+-- Discount-leakage aggregates (README, "Discount leakage aggregates"): results equal to the same
 -- arithmetic in SQL numeric, digit for digit; NULLs, empty input, NaN and
 -- infinities, values beyond the fast integer path.
 CREATE EXTENSION IF NOT EXISTS valuecheck CASCADE;

@@ -31,7 +31,7 @@ UPDATE lkw.rows SET f = 'NaN' WHERE i = 1100;
 
 -- a summary as text without its max_discount_rate: where rows tie for the
 -- largest rate with different display scales, either digit string is right
--- (SPEC section 5), so that field is compared as a number
+-- (README, "Discount leakage aggregates"), so that field is compared as a number
 CREATE FUNCTION lkw.text_but_rate(s valuecheck.leakage_summary) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN s IS NOT NULL THEN

@@ -1,4 +1,4 @@
--- SPEC section 4: approvals granted by a sales manager
+-- README, "Approvals": approvals granted by a sales manager
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
 CREATE EXTENSION valuecheck;
@@ -8,21 +8,6 @@ SET datestyle = 'ISO';
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION pg_temp.err(stmt text) RETURNS TABLE (field text, value text)
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; cn text; tn text; sn text; msg text; det text; hin text;
-BEGIN
-    EXECUTE stmt;
-    RETURN QUERY SELECT 'no error'::text, NULL::text;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, cn = CONSTRAINT_NAME,
-        tn = TABLE_NAME, sn = SCHEMA_NAME, msg = MESSAGE_TEXT,
-        det = PG_EXCEPTION_DETAIL, hin = PG_EXCEPTION_HINT;
-    RETURN QUERY VALUES ('sqlstate', st), ('constraint', cn), ('table', tn),
-        ('schema', sn), ('message', msg), ('detail', det), ('hint', hin);
-END
-$$;
 -- the uses of an approval
 CREATE FUNCTION pg_temp.uses(id bigint) RETURNS text LANGUAGE sql AS $$
     SELECT uses || ' of ' || COALESCE(max_uses::text, 'unlimited')
@@ -43,9 +28,9 @@ SELECT valuecheck.approve('SKU-1', 80, '   ');
 SELECT valuecheck.approve('SKU-1', 80, E' \t\n ');
 SELECT valuecheck.approve('SKU-1', 80, NULL);
 SELECT valuecheck.approve('SKU-1', 80, 'big deal', expires_at => '2000-01-01 00:00:00+00');
-SELECT * FROM pg_temp.err($$SELECT valuecheck.approve('SKU-1', 80, 'big deal', expires_at => now())$$)
+SELECT * FROM vc_test.err($$SELECT valuecheck.approve('SKU-1', 80, 'big deal', expires_at => now())$$)
  WHERE field = 'sqlstate';
-SELECT * FROM pg_temp.err($$SELECT valuecheck.approve('SKU-1', 80, 'big deal', expires_at => now() - interval '1 second')$$)
+SELECT * FROM vc_test.err($$SELECT valuecheck.approve('SKU-1', 80, 'big deal', expires_at => now() - interval '1 second')$$)
  WHERE field = 'sqlstate';
 SELECT valuecheck.approve('SKU-1', 80, 'big deal', expires_at => NULL);
 SELECT valuecheck.approve('SKU-1', 80, 'big deal', max_uses => 0);
@@ -56,7 +41,7 @@ SELECT valuecheck.approve('SKU-1', 'Infinity', 'big deal');
 SELECT valuecheck.approve('SKU-1', '-Infinity', 'big deal');
 SELECT valuecheck.approve('SKU-1', NULL, 'big deal');
 SELECT valuecheck.approve(NULL, 80, 'big deal');
-SELECT * FROM pg_temp.err($$SELECT valuecheck.approve('SKU-1', 80, '  ')$$)
+SELECT * FROM vc_test.err($$SELECT valuecheck.approve('SKU-1', 80, '  ')$$)
  WHERE field IN ('sqlstate', 'message', 'hint');
 SELECT count(*) AS approvals FROM valuecheck.approvals;
 
@@ -89,8 +74,8 @@ SELECT valuecheck.revoke_approval(:a_revoked);
 SELECT valuecheck.revoke_approval(:a_revoked);
 SELECT valuecheck.revoke_approval(999999);
 SELECT valuecheck.revoke_approval(-1);
-SELECT * FROM pg_temp.err($$SELECT valuecheck.revoke_approval(999999)$$) WHERE field IN ('sqlstate', 'message');
-SELECT * FROM pg_temp.err($$SELECT valuecheck.revoke_approval($$ || :a_revoked || $$)$$) WHERE field IN ('sqlstate', 'message');
+SELECT * FROM vc_test.err($$SELECT valuecheck.revoke_approval(999999)$$) WHERE field IN ('sqlstate', 'message');
+SELECT * FROM vc_test.err($$SELECT valuecheck.revoke_approval($$ || :a_revoked || $$)$$) WHERE field IN ('sqlstate', 'message');
 -- the row stays, for the record
 SELECT approval_id, product, min_price, reason, revoked_at IS NOT NULL AS revoked,
        revoked_at <= now() AS revoked_before_now, revoked_by = current_user AS revoked_by_me
@@ -123,7 +108,7 @@ SELECT exception_id, relation, approval_id, product, campaign, rep, price, floor
 -- its last use is gone
 INSERT INTO orders (id, sku, price, approval_id) VALUES (2, 'SKU-1', 85, :a_default);
 -- the error's fields
-SELECT * FROM pg_temp.err($$INSERT INTO orders (id, sku, price, approval_id) VALUES (2, 'SKU-1', 85, $$ || :a_default || $$)$$);
+SELECT * FROM vc_test.err($$INSERT INTO orders (id, sku, price, approval_id) VALUES (2, 'SKU-1', 85, $$ || :a_default || $$)$$);
 -- the hint names the approval column
 INSERT INTO orders (id, sku, price) VALUES (2, 'SKU-1', 85);
 -- an approval that does not exist

@@ -1,6 +1,7 @@
--- SPEC section 5: valuecheck.audit(rel) lists the rows of a protected table
--- that are below the floor in force at their own ordered_at (SPEC section
--- 2), with the floor, its id, and whether a named approval covers them.
+-- README, "Leakage report and audit": valuecheck.audit(rel) lists the rows
+-- of a protected table that are below the floor in force at their own
+-- ordered_at (README, "Value floors"), with the floor, its id, and whether
+-- a named approval covers them.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
 CREATE EXTENSION valuecheck;
@@ -121,10 +122,10 @@ SELECT a.row_key, a.row_id, a.price,
   FROM valuecheck.audit('aud.keyed') a;
 
 -- ---------------------------------------------------------------------
--- The reference in plain SQL: the SPEC's floor resolution (product;
+-- The reference in plain SQL: the floor resolution of the README ("Value floors") (product;
 -- valid at the line's ordered_at, or now(); campaign match first, then
 -- currency match; the winner alone decides; the higher of min_price and
--- list * (1 - max_discount), min_price where list is NULL), the SPEC's
+-- list * (1 - max_discount), min_price where list is NULL), the README's
 -- approval rule, compared row by row
 -- ---------------------------------------------------------------------
 CREATE FUNCTION aud.ref_audit(rel regclass, at_column name)

@@ -1,4 +1,4 @@
--- pg_dump / pg_restore of a database using valuecheck (SPEC sections 1 and 3):
+-- pg_dump / pg_restore of a database using valuecheck (README, "Backup and restore"):
 -- config tables keep their rows, later ids never collide with restored ones,
 -- and a table holding historic lines below today's floors restores without
 -- error, still protected.  Runs pg_dump and pg_restore from psql (\!), so

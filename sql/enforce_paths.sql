@@ -1,4 +1,4 @@
--- SPEC section 3: every path that writes a protected table is checked
+-- README, "Protecting a table": every path that writes a protected table is checked
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
 CREATE EXTENSION valuecheck;
@@ -7,22 +7,6 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO';
 \set VERBOSITY default
 \set SHOW_CONTEXT never
-
-CREATE FUNCTION pg_temp.err(stmt text) RETURNS TABLE (field text, value text)
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; cn text; tn text; sn text; msg text; det text; hin text;
-BEGIN
-    EXECUTE stmt;
-    RETURN QUERY SELECT 'no error'::text, NULL::text;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, cn = CONSTRAINT_NAME,
-        tn = TABLE_NAME, sn = SCHEMA_NAME, msg = MESSAGE_TEXT,
-        det = PG_EXCEPTION_DETAIL, hin = PG_EXCEPTION_HINT;
-    RETURN QUERY VALUES ('sqlstate', st), ('constraint', cn), ('table', tn),
-        ('schema', sn), ('message', msg), ('detail', det), ('hint', hin);
-END
-$$;
 
 INSERT INTO valuecheck.floors (product, campaign, min_price, max_discount, valid) VALUES
     ('SKU-1', NULL,     90,   NULL, '[-infinity,infinity)'),        -- 1
@@ -55,7 +39,7 @@ INSERT INTO orders (id, sku, price, campaign) VALUES (2, 'SKU-1', 75, 'SPRING');
 INSERT INTO orders (id, sku, price, campaign) VALUES (3, 'SKU-1', 69, 'SPRING');
 INSERT INTO orders (id, sku, price, campaign) VALUES (3, 'SKU-1', 75, 'SUMMER');  -- general floor 90
 -- the error's fields: SQLSTATE 23514, constraint valuecheck_floor, table
-SELECT * FROM pg_temp.err($$INSERT INTO orders (id, sku, price) VALUES (3, 'SKU-1', 80.00)$$);
+SELECT * FROM vc_test.err($$INSERT INTO orders (id, sku, price) VALUES (3, 'SKU-1', 80.00)$$);
 -- the floor is taken at the time of the write, never at the row's own time
 INSERT INTO orders (id, sku, price, ordered_at) VALUES (3, 'OLD', 50, '2010-06-01');
 INSERT INTO orders (id, sku, price, ordered_at) VALUES (3, 'OLD', 100, '2010-06-01');
@@ -65,7 +49,7 @@ INSERT INTO orders (id, sku, price, list_price) VALUES (4, 'DISC', 80, 100);
 -- unpriceable lines
 INSERT INTO orders (id, sku, price, list_price) VALUES (5, 'DISC', 80, NULL);
 INSERT INTO orders (id, sku, price) VALUES (5, 'SKU-1', NULL);
-SELECT * FROM pg_temp.err($$INSERT INTO orders (id, sku, price) VALUES (5, 'SKU-1', NULL)$$)
+SELECT * FROM vc_test.err($$INSERT INTO orders (id, sku, price) VALUES (5, 'SKU-1', NULL)$$)
  WHERE field IN ('sqlstate', 'constraint', 'message');
 -- a product without a floor passes (unknown_product => 'allow', the default)
 INSERT INTO orders (id, sku, price) VALUES (5, 'NO-FLOOR', 0.01);
@@ -309,7 +293,7 @@ INSERT INTO valuecheck.floors (product, min_price, valid) VALUES ('GONE', 1, '[2
 INSERT INTO orders (id, sku, price) VALUES (60, 'GONE', 100);
 -- a NULL product
 INSERT INTO orders (id, sku, price) VALUES (60, NULL, 100);
-SELECT * FROM pg_temp.err($$INSERT INTO orders (id, sku, price) VALUES (60, 'NO-FLOOR', 100)$$);
+SELECT * FROM vc_test.err($$INSERT INTO orders (id, sku, price) VALUES (60, 'NO-FLOOR', 100)$$);
 -- a product whose floor applies is checked as before
 INSERT INTO orders (id, sku, price, campaign) VALUES (60, 'XMAS-ONLY', 20, 'XMAS');
 INSERT INTO orders (id, sku, price, campaign) VALUES (61, 'XMAS-ONLY', 19, 'XMAS');

@@ -1,4 +1,4 @@
--- SPEC sections 3 and 6: column types, odd values, odd strings, and
+-- README, "Protecting a table" and "Errors": column types, odd values, odd strings, and
 -- columns that change under a protection
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;

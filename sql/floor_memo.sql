@@ -1,6 +1,6 @@
 -- valuecheck.floor_cache_size (issue 9): the floor memo, at its smallest
 -- (nearly every lookup evicts and reads the product again), at 64kB and at
--- the default, gives the floors the SPEC's resolution gives, to floor_for,
+-- the default, gives the floors the README's resolution ("Value floors") gives, to floor_for,
 -- floor_detail, enforcement, leakage_report and audit alike; its memory
 -- stays within the setting; and the lookup also works without the product
 -- index (a planned query instead).  (make test also runs every pg_regress
@@ -17,7 +17,8 @@ SET datestyle = 'ISO';
 -- the setting: memory units, default 8MB, minimum 1kB, each session its own
 SELECT name, unit, boot_val, min_val, context, vartype
   FROM pg_settings WHERE name = 'valuecheck.floor_cache_size';
-SET valuecheck.floor_cache_size = 0;
+-- below the minimum: refused (the message's wording is the server's)
+SELECT field, value FROM vc_test.err('SET valuecheck.floor_cache_size = 0') WHERE field = 'sqlstate';
 SET valuecheck.floor_cache_size = '1kB';
 SHOW valuecheck.floor_cache_size;
 
@@ -39,7 +40,7 @@ SELECT 'F' || lpad(i::text, 3, '0'), NULL, 'EUR', i + 7, 0.1, '[-infinity,infini
   FROM generate_series(7, 300, 7) i;
 
 -- every combination of product (and 10 without floors), campaign,
--- currency, time and list price, with the SPEC's resolution in plain SQL
+-- currency, time and list price, with the README's resolution ("Value floors") in plain SQL
 CREATE TABLE memo_lines AS
 SELECT 'F' || lpad(i::text, 3, '0') AS product, c.campaign, k.currency, t.at, l.list,
        (SELECT CASE WHEN f.max_discount IS NULL OR l.list IS NULL THEN f.min_price

@@ -1,4 +1,4 @@
--- SPEC section 2: value floors (rules, resolution, floor_for, privileges,
+-- README, "Value floors": value floors (rules, resolution, floor_for, privileges,
 -- pg_dump registration)
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
@@ -8,23 +8,6 @@ SET timezone = 'UTC';
 SET datestyle = 'ISO';
 \set VERBOSITY default
 \set SHOW_CONTEXT never
-
--- Report the fields of the error a statement raises.
-CREATE FUNCTION pg_temp.err(stmt text) RETURNS TABLE (field text, value text)
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; cn text; tn text; sn text; msg text; det text; hin text;
-BEGIN
-    EXECUTE stmt;
-    RETURN QUERY SELECT 'no error'::text, NULL::text;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, cn = CONSTRAINT_NAME,
-        tn = TABLE_NAME, sn = SCHEMA_NAME, msg = MESSAGE_TEXT,
-        det = PG_EXCEPTION_DETAIL, hin = PG_EXCEPTION_HINT;
-    RETURN QUERY VALUES ('sqlstate', st), ('constraint', cn), ('table', tn),
-        ('schema', sn), ('message', msg), ('detail', det), ('hint', hin);
-END
-$$;
 
 -- ---------------------------------------------------------------------
 -- Bad floors are refused
@@ -62,7 +45,7 @@ SELECT created_by = current_user AS created_by_me, created_at <= now() AS create
   FROM valuecheck.floors ORDER BY floor_id;
 DELETE FROM valuecheck.floors;
 -- the SQLSTATE and constraint of a bad floor
-SELECT * FROM pg_temp.err($$INSERT INTO valuecheck.floors (product, min_price) VALUES ('P', -1)$$)
+SELECT * FROM vc_test.err($$INSERT INTO valuecheck.floors (product, min_price) VALUES ('P', -1)$$)
  WHERE field <> 'detail';
 -- an UPDATE into a bad value is refused as well
 INSERT INTO valuecheck.floors (product, min_price) VALUES ('UPD', 10);
@@ -100,7 +83,7 @@ INSERT INTO valuecheck.floors (product, min_price, valid) VALUES
     ('OV2', 10, '[2024-01-01,2024-03-01)'),
     ('OV2', 11, '[2024-02-01,2024-04-01)');
 -- the SQLSTATE and constraint of the overlap error
-SELECT * FROM pg_temp.err($$INSERT INTO valuecheck.floors (product, min_price, valid)
+SELECT * FROM vc_test.err($$INSERT INTO valuecheck.floors (product, min_price, valid)
     VALUES ('OV', 110, '[2024-06-01,2024-07-01)')$$);
 -- not overlapping: same product, another campaign or currency
 INSERT INTO valuecheck.floors (product, campaign, min_price, valid)

@@ -1,6 +1,6 @@
--- SPEC section 5: valuecheck.leakage_report(rel, since, until), checked
+-- README, "Leakage report and audit": valuecheck.leakage_report(rel, since, until), checked
 -- against the same report computed in plain SQL (built-in aggregates,
--- GROUP BY ROLLUP), and SPEC section 2: each line's floor is taken at its
+-- GROUP BY ROLLUP), and README, "Value floors": each line's floor is taken at its
 -- own ordered_at (now() where it is NULL or not mapped).
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;
@@ -98,7 +98,7 @@ SELECT count(*) AS lines,
   FROM rpt.lines;
 
 -- ---------------------------------------------------------------------
--- The reference: the SPEC's definitions in plain SQL over rpt.lines.  The
+-- The reference: the README's definitions ("Discount leakage aggregates") in plain SQL over rpt.lines.  The
 -- aggregated lines are those with list price, price and quantity all
 -- non-NULL (as valuecheck.leakage counts them); a group with none of them
 -- has NULL summary fields (as leakage() over only NULL-input rows).  The
@@ -345,7 +345,7 @@ SELECT valuecheck.unprotect('rpt.nolist');
 SELECT * FROM valuecheck.leakage_report('rpt.nolist');
 
 -- ---------------------------------------------------------------------
--- Which time a floor is taken at (SPEC section 2): each line's own
+-- Which time a floor is taken at (README, "Value floors"): each line's own
 -- ordered_at, now() where it is NULL.  'T' costs at least 50 until
 -- February 2000, 80 until April 2000, 100 since.
 -- ---------------------------------------------------------------------

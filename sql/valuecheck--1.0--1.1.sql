@@ -2,166 +2,32 @@
 
 \echo Use "ALTER EXTENSION valuecheck UPDATE TO '1.1'" to load this file. \quit
 
+-- Every object below is as sql/valuecheck--1.1.sql defines it; the suite's
+-- upgrade test checks that an updated 1.0 database has exactly the catalog
+-- of a fresh 1.1 install.
+
 -- ---------------------------------------------------------------------------
--- issue 7: security
+-- New in 1.1
 -- ---------------------------------------------------------------------------
 
--- protect() replaces only a trigger that runs valuecheck.enforce
-CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
-                                   product text,
-                                   price text,
-                                   list_price text DEFAULT NULL,
-                                   quantity text DEFAULT NULL,
-                                   campaign text DEFAULT NULL,
-                                   rep text DEFAULT NULL,
-                                   currency text DEFAULT NULL,
-                                   ordered_at text DEFAULT NULL,
-                                   approval text DEFAULT NULL,
-                                   mode text DEFAULT 'enforce',
-                                   unknown_product text DEFAULT 'allow')
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+-- A relation's name as messages show it: its own name, or the OID's text
+-- form for one that does not exist (any more).
+CREATE FUNCTION valuecheck.relation_name(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    kind      "char";
-    parent    regclass;
-    child     regclass;
-    args      text := '';
-    col       record;
-    coltype   regtype;
-    basetype  regtype;
-    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
-    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
-BEGIN
-    IF rel IS NULL THEN
-        RAISE EXCEPTION 'table to protect must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
-    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'wrong_object_type',
-                  HINT = 'Only plain and partitioned tables can be protected.';
-    END IF;
-    IF product IS NULL OR price IS NULL THEN
-        RAISE EXCEPTION 'the product and price columns must be given'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
-        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
-    END IF;
-    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
-        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Valid values are ''allow'' and ''reject''.';
-    END IF;
-
-    -- A partition is covered by its protected ancestor: a second trigger
-    -- would check (and consume approvals) twice.
-    SELECT a.relid INTO parent
-      FROM pg_partition_ancestors(rel) a
-      JOIN pg_trigger t ON t.tgrelid = a.relid
-     WHERE a.relid <> rel
-       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
-       AND t.tgparentid = 0
-     LIMIT 1;
-    IF parent IS NOT NULL THEN
-        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Change the protection of the partitioned table instead.';
-    END IF;
-
-    -- ... and a partition protected on its own would clash with the clone
-    SELECT t.tgrelid INTO child
-      FROM pg_partition_tree(rel) p
-      JOIN pg_trigger t ON t.tgrelid = p.relid
-     WHERE p.relid <> rel
-       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
-       AND t.tgparentid = 0
-     LIMIT 1;
-    IF child IS NOT NULL THEN
-        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
-    END IF;
-
-    FOR col IN
-        SELECT m.role, m.colname, m.ord
-          FROM (VALUES (1, 'product', protect.product),
-                       (2, 'price', protect.price),
-                       (3, 'list_price', protect.list_price),
-                       (4, 'quantity', protect.quantity),
-                       (5, 'campaign', protect.campaign),
-                       (6, 'rep', protect.rep),
-                       (7, 'currency', protect.currency),
-                       (8, 'ordered_at', protect.ordered_at),
-                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
-         WHERE m.colname IS NOT NULL
-         ORDER BY m.ord
-    LOOP
-        SELECT a.atttypid::regtype INTO coltype
-          FROM pg_attribute a
-         WHERE a.attrelid = rel AND a.attname = col.colname
-           AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
-                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-                USING ERRCODE = 'undefined_column',
-                      DETAIL = format('It was given as the %s column.', col.role);
-        END IF;
-        -- a domain is judged by its base type
-        basetype := coltype;
-        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
-            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
-        END LOOP;
-        IF col.role IN ('price', 'list_price', 'quantity')
-           AND NOT basetype = ANY (numeric_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                    coltype, replace(col.role, '_', ' ')
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
-        END IF;
-        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use timestamp with time zone, timestamp or date.';
-        END IF;
-        args := args || format(', %L', col.role || '=' || col.colname);
-    END LOOP;
-    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
-
-    -- replace only our own trigger: one of that name running another
-    -- function is not ours to drop
-    IF EXISTS (SELECT 1 FROM pg_trigger t
-                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
-                  AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
-        RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'duplicate_object',
-                  HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_trigger t
-                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
-        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
-    END IF;
-    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
-                   rel, substr(args, 3));
-END
+SELECT COALESCE((SELECT c.relname::text FROM pg_catalog.pg_class c
+                  WHERE c.oid OPERATOR(pg_catalog.=) rel),
+                rel::text)
 $$;
 
--- The reports read mapped columns through valuecheck.mapped_*() instead of
--- casts (a cast on the column's type is the table owner's code).
-DROP FUNCTION valuecheck.column_expression(name, text);
+-- Refuses trigger arguments that name a missing column or one of an
+-- unusable type, with the trigger's own checks (protect() calls it).
+CREATE FUNCTION valuecheck.check_mapping(rel regclass, args text[])
+RETURNS void
+AS 'MODULE_PATHNAME', 'valuecheck_check_mapping'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 -- The reports read mapped columns the way the trigger does (src/mapped_value.c):
 -- key columns by their type's output function, prices and quantities as
@@ -198,315 +64,6 @@ RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT CASE WHEN col IS NOT NULL THEN format('valuecheck.mapped_%s(t.%I)', reader, col) END $$;
-
--- SQL expressions over a protected table's mapped columns, for the reports.
--- Identifiers are quoted with %I; nothing else from the catalog is spliced.
-CREATE OR REPLACE FUNCTION valuecheck.mapping_expressions(rel regclass,
-    OUT product text, OUT price text, OUT list_price text, OUT quantity text,
-    OUT campaign text, OUT rep text, OUT currency text, OUT ordered_at text,
-    OUT approval text)
-RETURNS record
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    m record;
-BEGIN
-    SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Protect it with valuecheck.protect() first.';
-    END IF;
-    IF m.mode NOT IN ('enforce', 'warn') THEN
-        RAISE EXCEPTION 'the protection of table "%" cannot be read: %',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                m.mode
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Protect it again with valuecheck.protect().';
-    END IF;
-    product    := valuecheck.mapped_expression(m.product, 'text');
-    price      := valuecheck.mapped_expression(m.price, 'numeric');
-    list_price := valuecheck.mapped_expression(m.list_price, 'numeric');
-    quantity   := COALESCE(valuecheck.mapped_expression(m.quantity, 'numeric'),
-                           '1::pg_catalog.numeric');
-    campaign   := COALESCE(valuecheck.mapped_expression(m.campaign, 'text'),
-                           'NULL::pg_catalog.text');
-    rep        := COALESCE(valuecheck.mapped_expression(m.rep, 'text'),
-                           'NULL::pg_catalog.text');
-    currency   := COALESCE(valuecheck.mapped_expression(m.currency, 'text'),
-                           'NULL::pg_catalog.text');
-    ordered_at := COALESCE(valuecheck.mapped_expression(m.ordered_at, 'time'),
-                           'NULL::pg_catalog.timestamptz');
-    approval   := COALESCE(valuecheck.mapped_expression(m.approval, 'text'),
-                           'NULL::pg_catalog.text');
-END
-$$;
-
--- ---------------------------------------------------------------------------
--- issue 11: leakage_report() says which level each row is ('rep, campaign',
--- 'rep', 'total'): a NULL campaign or rep no longer has two meanings.  Its
--- result type changes, so it is dropped and created again.
--- ---------------------------------------------------------------------------
-DROP FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz);
-
-CREATE FUNCTION valuecheck.leakage_report(rel regclass,
-                                          since timestamptz DEFAULT '-infinity',
-                                          until timestamptz DEFAULT 'infinity')
-RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
-               list_revenue numeric, net_revenue numeric, discount numeric,
-               discount_rate numeric, discounted_lines bigint,
-               max_discount_rate numeric, below_floor_lines bigint,
-               floor_leakage numeric, level text)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    e record;
-    bounded boolean := NOT ((since IS NULL OR since = '-infinity'::timestamptz)
-                            AND (until IS NULL OR until = 'infinity'::timestamptz));
-    filter text := '';
-BEGIN
-    IF rel IS NULL THEN
-        RAISE EXCEPTION 'table to report on must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    e := valuecheck.mapping_expressions(rel);
-    IF e.list_price IS NULL THEN
-        RAISE EXCEPTION 'table "%" has no list price mapping',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
-    END IF;
-    IF bounded THEN
-        -- a NULL ordered_at (or none mapped) compares as NULL: the line is
-        -- out.  The bounds are parameters ($1, $2), not literals: a
-        -- timestamptz's text form does not always read back as the same
-        -- time (DateStyle SQL or Postgres prints zone abbreviations, such as
-        -- IST for Asia/Kolkata, that input reads as another zone).
-        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) $1 OR $1 IS NULL)'
-                         '   AND (%1$s OPERATOR(pg_catalog.<) $2 OR $2 IS NULL)'
-                         '   AND %1$s IS NOT NULL',
-                         e.ordered_at);
-    END IF;
-    -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
-    -- the workers on Citus); the subtotals and the grand total are added up
-    -- from those summaries, which gives exactly what leakage() would give
-    -- over their lines (sums of exact sums; the rate is the SPEC's division).
-    RETURN QUERY EXECUTE format(
-        'WITH g AS MATERIALIZED ('
-        '  SELECT %1$s AS rep, %2$s AS campaign,'
-        '         valuecheck.leakage(%3$s, %4$s, %5$s,'
-        '             valuecheck.floor_for(%6$s, COALESCE(%7$s, pg_catalog.now()),'
-        '                                  %2$s, %8$s, %3$s)) AS s'
-        '    FROM %9$s t%10$s'
-        '   GROUP BY 1, 2)'
-        'SELECT r.rep, r.campaign, r.lines, r.units, r.list_revenue, r.net_revenue,'
-        '       r.discount,'
-        '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
-        '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
-        '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
-        '       r.floor_leakage,'
-        '       CASE WHEN r.rep_rolled OPERATOR(pg_catalog.=) 1 THEN ''total'''
-        '            WHEN r.campaign_rolled OPERATOR(pg_catalog.=) 1 THEN ''rep'''
-        '            ELSE ''rep, campaign'' END'
-        '  FROM (SELECT g.rep, g.campaign,'
-        '               GROUPING(g.rep) AS rep_rolled,'
-        '               GROUPING(g.campaign) AS campaign_rolled,'
-        '               pg_catalog.sum((g.s).lines)::pg_catalog.int8 AS lines,'
-        '               pg_catalog.sum((g.s).units) AS units,'
-        '               pg_catalog.sum((g.s).list_revenue) AS list_revenue,'
-        '               pg_catalog.sum((g.s).net_revenue) AS net_revenue,'
-        '               pg_catalog.sum((g.s).discount) AS discount,'
-        '               pg_catalog.sum((g.s).discounted_lines)::pg_catalog.int8 AS discounted_lines,'
-        '               pg_catalog.max((g.s).max_discount_rate) AS max_discount_rate,'
-        '               pg_catalog.sum((g.s).below_floor_lines)::pg_catalog.int8 AS below_floor_lines,'
-        '               pg_catalog.sum((g.s).floor_leakage) AS floor_leakage'
-        '          FROM g'
-        '         GROUP BY ROLLUP (g.rep, g.campaign)) r'
-        ' ORDER BY r.rep_rolled, r.rep COLLATE "C", r.campaign_rolled, r.campaign COLLATE "C"',
-        e.rep, e.campaign, e.list_price, e.price, e.quantity,
-        e.product, e.ordered_at, e.currency, rel, filter)
-    USING since, until;
-END
-$$;
-
-COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
-    'discount leakage of a protected table by rep and campaign, with subtotals per rep and a total (column level)';
--- issue 10: Citus
--- ---------------------------------------------------------------------------
-
--- protect(): citus.enable_unsafe_triggers for the call; approvals refused
--- on a Citus table
-CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
-                                   product text,
-                                   price text,
-                                   list_price text DEFAULT NULL,
-                                   quantity text DEFAULT NULL,
-                                   campaign text DEFAULT NULL,
-                                   rep text DEFAULT NULL,
-                                   currency text DEFAULT NULL,
-                                   ordered_at text DEFAULT NULL,
-                                   approval text DEFAULT NULL,
-                                   mode text DEFAULT 'enforce',
-                                   unknown_product text DEFAULT 'allow')
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
--- Citus refuses triggers on distributed tables unless this is on; it is on
--- for this call alone, which creates valuecheck's own trigger and no other
-SET citus.enable_unsafe_triggers = on
-AS $$
-DECLARE
-    kind      "char";
-    parent    regclass;
-    child     regclass;
-    args      text := '';
-    col       record;
-    coltype   regtype;
-    basetype  regtype;
-    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
-    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
-BEGIN
-    IF rel IS NULL THEN
-        RAISE EXCEPTION 'table to protect must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
-    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'wrong_object_type',
-                  HINT = 'Only plain and partitioned tables can be protected.';
-    END IF;
-    IF product IS NULL OR price IS NULL THEN
-        RAISE EXCEPTION 'the product and price columns must be given'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
-        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
-    END IF;
-    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
-        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Valid values are ''allow'' and ''reject''.';
-    END IF;
-
-    -- A partition is covered by its protected ancestor: a second trigger
-    -- would check (and consume approvals) twice.
-    SELECT a.relid INTO parent
-      FROM pg_partition_ancestors(rel) a
-      JOIN pg_trigger t ON t.tgrelid = a.relid
-     WHERE a.relid <> rel
-       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
-       AND t.tgparentid = 0
-     LIMIT 1;
-    IF parent IS NOT NULL THEN
-        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Change the protection of the partitioned table instead.';
-    END IF;
-
-    -- ... and a partition protected on its own would clash with the clone
-    SELECT t.tgrelid INTO child
-      FROM pg_partition_tree(rel) p
-      JOIN pg_trigger t ON t.tgrelid = p.relid
-     WHERE p.relid <> rel
-       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
-       AND t.tgparentid = 0
-     LIMIT 1;
-    IF child IS NOT NULL THEN
-        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
-    END IF;
-
-    FOR col IN
-        SELECT m.role, m.colname, m.ord
-          FROM (VALUES (1, 'product', protect.product),
-                       (2, 'price', protect.price),
-                       (3, 'list_price', protect.list_price),
-                       (4, 'quantity', protect.quantity),
-                       (5, 'campaign', protect.campaign),
-                       (6, 'rep', protect.rep),
-                       (7, 'currency', protect.currency),
-                       (8, 'ordered_at', protect.ordered_at),
-                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
-         WHERE m.colname IS NOT NULL
-         ORDER BY m.ord
-    LOOP
-        SELECT a.atttypid::regtype INTO coltype
-          FROM pg_attribute a
-         WHERE a.attrelid = rel AND a.attname = col.colname
-           AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
-                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-                USING ERRCODE = 'undefined_column',
-                      DETAIL = format('It was given as the %s column.', col.role);
-        END IF;
-        -- a domain is judged by its base type
-        basetype := coltype;
-        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
-            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
-        END LOOP;
-        IF col.role IN ('price', 'list_price', 'quantity')
-           AND NOT basetype = ANY (numeric_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                    coltype, replace(col.role, '_', ' ')
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
-        END IF;
-        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use timestamp with time zone, timestamp or date.';
-        END IF;
-        args := args || format(', %L', col.role || '=' || col.colname);
-    END LOOP;
-    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
-
-    -- Taking a use of an approval is a write to valuecheck.approvals from
-    -- the trigger; on Citus that trigger runs on a worker's shard, where the
-    -- write cannot join the writer's distributed transaction.
-    IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
-        RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
-                  HINT = 'Protect the table without an approval column.';
-    END IF;
-
-    -- replace only our own trigger: one of that name running another
-    -- function is not ours to drop
-    IF EXISTS (SELECT 1 FROM pg_trigger t
-                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
-                  AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
-        RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-            USING ERRCODE = 'duplicate_object',
-                  HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_trigger t
-                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
-        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
-    END IF;
-    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
-                   rel, substr(args, 3));
-END
-$$;
-
--- unprotect(): citus.enable_unsafe_triggers for the call
-ALTER FUNCTION valuecheck.unprotect(regclass) SET citus.enable_unsafe_triggers = on;
 
 -- Is "rel" a table in Citus's metadata (distributed, reference or
 -- Citus-managed local), and its distribution column if it has one.  False
@@ -562,7 +119,376 @@ BEGIN
 END
 $$;
 
--- audit(): the distributed table in relation, row_key; row_id NULL on Citus
+-- One row per node: this node's with NULL rows (its table is read by the
+-- caller), every other node's rows as a JSON array, read as the log table's
+-- owner once the caller's SELECT on this node's table is checked
+-- (src/cluster_log.c).
+CREATE FUNCTION valuecheck.node_logs(log text,
+    OUT nodename text, OUT nodeport integer, OUT rows json)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'valuecheck_node_logs'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+CREATE FUNCTION valuecheck.cluster_violations()
+RETURNS TABLE (nodename text, nodeport integer, violation_id bigint,
+               relation text, product text, campaign text, rep text,
+               price numeric, floor numeric, floor_id bigint,
+               logged_at timestamptz, logged_by name)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.nodename, n.nodeport, v.violation_id, v.relation, v.product,
+       v.campaign, v.rep, v.price, v.floor, v.floor_id, v.logged_at, v.logged_by
+  FROM valuecheck.node_logs('violations') n,
+       LATERAL (SELECT l.* FROM valuecheck.violations l WHERE n.rows IS NULL
+                UNION ALL
+                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.violations, n.rows) j) v
+ ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, v.violation_id
+$$;
+
+COMMENT ON FUNCTION valuecheck.cluster_violations() IS
+    'valuecheck.violations rows of every node of a Citus cluster (of this server alone without Citus)';
+
+CREATE FUNCTION valuecheck.cluster_exceptions()
+RETURNS TABLE (nodename text, nodeport integer, exception_id bigint,
+               relation text, approval_id bigint, product text, campaign text,
+               rep text, price numeric, floor numeric,
+               logged_at timestamptz, logged_by name)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT n.nodename, n.nodeport, x.exception_id, x.relation, x.approval_id,
+       x.product, x.campaign, x.rep, x.price, x.floor, x.logged_at, x.logged_by
+  FROM valuecheck.node_logs('exceptions') n,
+       LATERAL (SELECT l.* FROM valuecheck.exceptions l WHERE n.rows IS NULL
+                UNION ALL
+                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.exceptions, n.rows) j) x
+ ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, x.exception_id
+$$;
+
+COMMENT ON FUNCTION valuecheck.cluster_exceptions() IS
+    'valuecheck.exceptions rows of every node of a Citus cluster (of this server alone without Citus)';
+
+-- ---------------------------------------------------------------------------
+-- Changed in 1.1, same signature
+-- ---------------------------------------------------------------------------
+
+-- A clear message for overlapping floors; floors_no_overlap stays the rule
+-- that holds under concurrency.  In C: one probe of floors_product_idx per
+-- row (src/floors_check.c).
+CREATE OR REPLACE FUNCTION valuecheck.floors_check() RETURNS trigger
+AS 'MODULE_PATHNAME', 'valuecheck_floors_check'
+LANGUAGE C;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.floors_check() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION valuecheck.protect(rel regclass,
+                                   product text,
+                                   price text,
+                                   list_price text DEFAULT NULL,
+                                   quantity text DEFAULT NULL,
+                                   campaign text DEFAULT NULL,
+                                   rep text DEFAULT NULL,
+                                   currency text DEFAULT NULL,
+                                   ordered_at text DEFAULT NULL,
+                                   approval text DEFAULT NULL,
+                                   mode text DEFAULT 'enforce',
+                                   unknown_product text DEFAULT 'allow')
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Citus refuses triggers on distributed tables unless this is on; it is on
+-- for this call alone, which creates valuecheck's own trigger and no other
+SET citus.enable_unsafe_triggers = on
+AS $$
+DECLARE
+    kind      "char";
+    parent    regclass;
+    child     regclass;
+    args      text[];
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to protect must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
+    IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', valuecheck.relation_name(rel)
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'Only plain and partitioned tables can be protected.';
+    END IF;
+    IF product IS NULL OR price IS NULL THEN
+        RAISE EXCEPTION 'the product and price columns must be given'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'invalid mode %', COALESCE(quote_literal(mode), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid modes are ''enforce'' and ''warn''.';
+    END IF;
+    IF unknown_product IS NULL OR unknown_product NOT IN ('allow', 'reject') THEN
+        RAISE EXCEPTION 'invalid unknown_product %', COALESCE(quote_literal(unknown_product), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Valid values are ''allow'' and ''reject''.';
+    END IF;
+
+    -- A partition is covered by its protected ancestor: a second trigger
+    -- would check (and consume approvals) twice.
+    SELECT a.relid INTO parent
+      FROM pg_partition_ancestors(rel) a
+      JOIN pg_trigger t ON t.tgrelid = a.relid
+     WHERE a.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF parent IS NOT NULL THEN
+        RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
+                valuecheck.relation_name(rel),
+                valuecheck.relation_name(parent)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Change the protection of the partitioned table instead.';
+    END IF;
+
+    -- ... and a partition protected on its own would clash with the clone
+    SELECT t.tgrelid INTO child
+      FROM pg_partition_tree(rel) p
+      JOIN pg_trigger t ON t.tgrelid = p.relid
+     WHERE p.relid <> rel
+       AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+       AND t.tgparentid = 0
+     LIMIT 1;
+    IF child IS NOT NULL THEN
+        RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
+                valuecheck.relation_name(child),
+                valuecheck.relation_name(rel)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Unprotect the partition first, then protect the partitioned table.';
+    END IF;
+
+    -- the trigger's arguments, checked by the trigger's own code (columns
+    -- exist, types fit their roles)
+    SELECT pg_catalog.array_agg(m.role || '=' || m.colname ORDER BY m.ord)
+             || ARRAY['mode=' || mode, 'unknown_product=' || unknown_product]
+      INTO args
+      FROM (VALUES (1, 'product', protect.product),
+                   (2, 'price', protect.price),
+                   (3, 'list_price', protect.list_price),
+                   (4, 'quantity', protect.quantity),
+                   (5, 'campaign', protect.campaign),
+                   (6, 'rep', protect.rep),
+                   (7, 'currency', protect.currency),
+                   (8, 'ordered_at', protect.ordered_at),
+                   (9, 'approval', protect.approval)) AS m(ord, role, colname)
+     WHERE m.colname IS NOT NULL;
+    PERFORM valuecheck.check_mapping(rel, args);
+
+    -- Taking a use of an approval is a write to valuecheck.approvals from
+    -- the trigger; on Citus that trigger runs on a worker's shard, where the
+    -- write cannot join the writer's distributed transaction.
+    IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
+        RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
+                valuecheck.relation_name(rel)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
+                  HINT = 'Protect the table without an approval column.';
+    END IF;
+
+    -- replace only our own trigger: one of that name running another
+    -- function is not ours to drop
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
+                  AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
+        RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
+                valuecheck.relation_name(rel)
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger t
+                WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce') THEN
+        EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+    END IF;
+    EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
+                   rel, (SELECT string_agg(quote_literal(a.arg), ', ' ORDER BY a.n)
+                           FROM unnest(args) WITH ORDINALITY AS a(arg, n)));
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.protect(regclass, text, text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION valuecheck.unprotect(rel regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET citus.enable_unsafe_triggers = on
+AS $$
+DECLARE
+    parent regclass;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t
+                    WHERE t.tgrelid = rel
+                      AND t.tgname = 'valuecheck_enforce'
+                      AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+                      AND t.tgparentid = 0) THEN
+        SELECT a.relid INTO parent
+          FROM pg_partition_ancestors(rel) a
+          JOIN pg_trigger t ON t.tgrelid = a.relid
+         WHERE a.relid <> rel
+           AND t.tgfoid = 'valuecheck.enforce()'::regprocedure
+           AND t.tgparentid = 0
+         LIMIT 1;
+        IF parent IS NOT NULL THEN
+            RAISE EXCEPTION 'table "%" is covered by the protection of its partitioned table "%"',
+                    valuecheck.relation_name(rel),
+                    valuecheck.relation_name(parent)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Unprotect the partitioned table instead.';
+        END IF;
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                valuecheck.relation_name(rel)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
+
+-- SQL expressions over a protected table's mapped columns, for the reports.
+-- Identifiers are quoted with %I; nothing else from the catalog is spliced.
+CREATE OR REPLACE FUNCTION valuecheck.mapping_expressions(rel regclass,
+    OUT product text, OUT price text, OUT list_price text, OUT quantity text,
+    OUT campaign text, OUT rep text, OUT currency text, OUT ordered_at text,
+    OUT approval text)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+BEGIN
+    SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table "%" is not protected by valuecheck',
+                valuecheck.relation_name(rel)
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Protect it with valuecheck.protect() first.';
+    END IF;
+    IF m.mode NOT IN ('enforce', 'warn') THEN
+        RAISE EXCEPTION 'the protection of table "%" cannot be read: %',
+                valuecheck.relation_name(rel),
+                m.mode
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Protect it again with valuecheck.protect().';
+    END IF;
+    product    := valuecheck.mapped_expression(m.product, 'text');
+    price      := valuecheck.mapped_expression(m.price, 'numeric');
+    list_price := valuecheck.mapped_expression(m.list_price, 'numeric');
+    quantity   := COALESCE(valuecheck.mapped_expression(m.quantity, 'numeric'),
+                           '1::pg_catalog.numeric');
+    campaign   := COALESCE(valuecheck.mapped_expression(m.campaign, 'text'),
+                           'NULL::pg_catalog.text');
+    rep        := COALESCE(valuecheck.mapped_expression(m.rep, 'text'),
+                           'NULL::pg_catalog.text');
+    currency   := COALESCE(valuecheck.mapped_expression(m.currency, 'text'),
+                           'NULL::pg_catalog.text');
+    ordered_at := COALESCE(valuecheck.mapped_expression(m.ordered_at, 'time'),
+                           'NULL::pg_catalog.timestamptz');
+    approval   := COALESCE(valuecheck.mapped_expression(m.approval, 'text'),
+                           'NULL::pg_catalog.text');
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Changed in 1.1, new result type: dropped and created again
+-- ---------------------------------------------------------------------------
+
+DROP FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz);
+
+CREATE FUNCTION valuecheck.leakage_report(rel regclass,
+                                          since timestamptz DEFAULT '-infinity',
+                                          until timestamptz DEFAULT 'infinity')
+RETURNS TABLE (rep text, campaign text, lines bigint, units numeric,
+               list_revenue numeric, net_revenue numeric, discount numeric,
+               discount_rate numeric, discounted_lines bigint,
+               max_discount_rate numeric, below_floor_lines bigint,
+               floor_leakage numeric, level text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    e record;
+    bounded boolean := NOT ((since IS NULL OR since = '-infinity'::timestamptz)
+                            AND (until IS NULL OR until = 'infinity'::timestamptz));
+    filter text := '';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'table to report on must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    e := valuecheck.mapping_expressions(rel);
+    IF e.list_price IS NULL THEN
+        RAISE EXCEPTION 'table "%" has no list price mapping',
+                valuecheck.relation_name(rel)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
+    END IF;
+    IF bounded THEN
+        -- a NULL ordered_at (or none mapped) compares as NULL: the line is
+        -- out.  The bounds are parameters ($1, $2), not literals: a
+        -- timestamptz's text form does not always read back as the same
+        -- time (DateStyle SQL or Postgres prints zone abbreviations, such as
+        -- IST for Asia/Kolkata, that input reads as another zone).
+        filter := format(' WHERE (%1$s OPERATOR(pg_catalog.>=) $1 OR $1 IS NULL)'
+                         '   AND (%1$s OPERATOR(pg_catalog.<) $2 OR $2 IS NULL)'
+                         '   AND %1$s IS NOT NULL',
+                         e.ordered_at);
+    END IF;
+    -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
+    -- the workers on Citus); the subtotals and the grand total are added up
+    -- from those summaries, which gives exactly what leakage() would give
+    -- over their lines (sums of exact sums; the rate is the README's division, discount / list_revenue).
+    RETURN QUERY EXECUTE format(
+        'WITH g AS MATERIALIZED ('
+        '  SELECT %1$s AS rep, %2$s AS campaign,'
+        '         valuecheck.leakage(%3$s, %4$s, %5$s,'
+        '             valuecheck.floor_for(%6$s, COALESCE(%7$s, pg_catalog.now()),'
+        '                                  %2$s, %8$s, %3$s)) AS s'
+        '    FROM %9$s t%10$s'
+        '   GROUP BY 1, 2)'
+        'SELECT r.rep, r.campaign, r.lines, r.units, r.list_revenue, r.net_revenue,'
+        '       r.discount,'
+        '       CASE WHEN r.list_revenue OPERATOR(pg_catalog.<>) 0'
+        '            THEN r.discount OPERATOR(pg_catalog./) r.list_revenue END,'
+        '       r.discounted_lines, r.max_discount_rate, r.below_floor_lines,'
+        '       r.floor_leakage,'
+        '       CASE WHEN r.rep_rolled OPERATOR(pg_catalog.=) 1 THEN ''total'''
+        '            WHEN r.campaign_rolled OPERATOR(pg_catalog.=) 1 THEN ''rep'''
+        '            ELSE ''rep, campaign'' END'
+        '  FROM (SELECT g.rep, g.campaign,'
+        '               GROUPING(g.rep) AS rep_rolled,'
+        '               GROUPING(g.campaign) AS campaign_rolled,'
+        '               pg_catalog.sum((g.s).lines)::pg_catalog.int8 AS lines,'
+        '               pg_catalog.sum((g.s).units) AS units,'
+        '               pg_catalog.sum((g.s).list_revenue) AS list_revenue,'
+        '               pg_catalog.sum((g.s).net_revenue) AS net_revenue,'
+        '               pg_catalog.sum((g.s).discount) AS discount,'
+        '               pg_catalog.sum((g.s).discounted_lines)::pg_catalog.int8 AS discounted_lines,'
+        '               pg_catalog.max((g.s).max_discount_rate) AS max_discount_rate,'
+        '               pg_catalog.sum((g.s).below_floor_lines)::pg_catalog.int8 AS below_floor_lines,'
+        '               pg_catalog.sum((g.s).floor_leakage) AS floor_leakage'
+        '          FROM g'
+        '         GROUP BY ROLLUP (g.rep, g.campaign)) r'
+        ' ORDER BY r.rep_rolled, r.rep COLLATE "C", r.campaign_rolled, r.campaign COLLATE "C"',
+        e.rep, e.campaign, e.list_price, e.price, e.quantity,
+        e.product, e.ordered_at, e.currency, rel, filter)
+    USING since, until;
+END
+$$;
+
+COMMENT ON FUNCTION valuecheck.leakage_report(regclass, timestamptz, timestamptz) IS
+    'discount leakage of a protected table by rep and campaign, with subtotals per rep and a total (column level)';
+
 DROP FUNCTION valuecheck.audit(regclass);
 
 CREATE FUNCTION valuecheck.audit(rel regclass)
@@ -643,65 +569,7 @@ COMMENT ON FUNCTION valuecheck.audit(regclass) IS
     'lines of a protected table below the floor in force at their time';
 
 -- ---------------------------------------------------------------------------
--- The logs of every node of a Citus cluster (README, section Citus)
+-- Gone in 1.1
 -- ---------------------------------------------------------------------------
 
--- One row per node: this node's with NULL rows (its table is read by the
--- caller), every other node's rows as a JSON array, read as the log table's
--- owner once the caller's SELECT on this node's table is checked
--- (src/cluster_log.c).
-CREATE FUNCTION valuecheck.node_logs(log text,
-    OUT nodename text, OUT nodeport integer, OUT rows json)
-RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'valuecheck_node_logs'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-
-CREATE FUNCTION valuecheck.cluster_violations()
-RETURNS TABLE (nodename text, nodeport integer, violation_id bigint,
-               relation text, product text, campaign text, rep text,
-               price numeric, floor numeric, floor_id bigint,
-               logged_at timestamptz, logged_by name)
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT n.nodename, n.nodeport, v.violation_id, v.relation, v.product,
-       v.campaign, v.rep, v.price, v.floor, v.floor_id, v.logged_at, v.logged_by
-  FROM valuecheck.node_logs('violations') n,
-       LATERAL (SELECT l.* FROM valuecheck.violations l WHERE n.rows IS NULL
-                UNION ALL
-                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.violations, n.rows) j) v
- ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, v.violation_id
-$$;
-
-COMMENT ON FUNCTION valuecheck.cluster_violations() IS
-    'valuecheck.violations rows of every node of a Citus cluster (of this server alone without Citus)';
-
-CREATE FUNCTION valuecheck.cluster_exceptions()
-RETURNS TABLE (nodename text, nodeport integer, exception_id bigint,
-               relation text, approval_id bigint, product text, campaign text,
-               rep text, price numeric, floor numeric,
-               logged_at timestamptz, logged_by name)
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-SELECT n.nodename, n.nodeport, x.exception_id, x.relation, x.approval_id,
-       x.product, x.campaign, x.rep, x.price, x.floor, x.logged_at, x.logged_by
-  FROM valuecheck.node_logs('exceptions') n,
-       LATERAL (SELECT l.* FROM valuecheck.exceptions l WHERE n.rows IS NULL
-                UNION ALL
-                SELECT j.* FROM pg_catalog.json_populate_recordset(NULL::valuecheck.exceptions, n.rows) j) x
- ORDER BY n.nodename COLLATE pg_catalog."C", n.nodeport, x.exception_id
-$$;
-
-COMMENT ON FUNCTION valuecheck.cluster_exceptions() IS
-    'valuecheck.exceptions rows of every node of a Citus cluster (of this server alone without Citus)';
-
--- ---------------------------------------------------------------------------
--- issue 9: floors at catalog scale
--- ---------------------------------------------------------------------------
-
--- The overlap message in C: one probe of floors_product_idx per row instead
--- of a PL/pgSQL query (same message, SQLSTATE and constraint name).
-CREATE OR REPLACE FUNCTION valuecheck.floors_check() RETURNS trigger
-AS 'MODULE_PATHNAME', 'valuecheck_floors_check'
-LANGUAGE C;
+DROP FUNCTION valuecheck.column_expression(name, text);

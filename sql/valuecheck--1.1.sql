@@ -5,7 +5,7 @@
 GRANT USAGE ON SCHEMA valuecheck TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- Value floors (SPEC section 2)
+-- Value floors (README, "Value floors")
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE valuecheck.floors (
@@ -111,7 +111,7 @@ SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations', '');
 SELECT pg_catalog.pg_extension_config_dump('valuecheck.violations_violation_id_seq', '');
 
 -- ---------------------------------------------------------------------------
--- Approvals (SPEC section 4)
+-- Approvals (README, "Approvals")
 -- ---------------------------------------------------------------------------
 
 CREATE TABLE valuecheck.approvals (
@@ -180,8 +180,20 @@ REVOKE EXECUTE ON FUNCTION valuecheck.approve(text, numeric, text, timestamptz, 
 REVOKE EXECUTE ON FUNCTION valuecheck.revoke_approval(bigint) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- Protecting tables (SPEC section 3)
+-- Protecting tables (README, "Protecting a table")
 -- ---------------------------------------------------------------------------
+
+-- A relation's name as messages show it: its own name, or the OID's text
+-- form for one that does not exist (any more).
+CREATE FUNCTION valuecheck.relation_name(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT COALESCE((SELECT c.relname::text FROM pg_catalog.pg_class c
+                  WHERE c.oid OPERATOR(pg_catalog.=) rel),
+                rel::text)
+$$;
 
 CREATE FUNCTION valuecheck.enforce() RETURNS trigger
 AS 'MODULE_PATHNAME', 'valuecheck_enforce'
@@ -197,6 +209,13 @@ CREATE FUNCTION valuecheck.trigger_mapping(tgargs bytea, tgnargs smallint,
 RETURNS record
 AS 'MODULE_PATHNAME', 'valuecheck_trigger_mapping'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Refuses trigger arguments that name a missing column or one of an
+-- unusable type, with the trigger's own checks (protect() calls it).
+CREATE FUNCTION valuecheck.check_mapping(rel regclass, args text[])
+RETURNS void
+AS 'MODULE_PATHNAME', 'valuecheck_check_mapping'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE VIEW valuecheck.protected AS
 SELECT t.tgrelid::pg_catalog.regclass AS relation,
@@ -233,12 +252,7 @@ DECLARE
     kind      "char";
     parent    regclass;
     child     regclass;
-    args      text := '';
-    col       record;
-    coltype   regtype;
-    basetype  regtype;
-    numeric_types constant regtype[] := '{numeric,smallint,integer,bigint,real,double precision}';
-    time_types    constant regtype[] := '{timestamp with time zone,timestamp without time zone,date}';
+    args      text[];
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'table to protect must not be NULL'
@@ -246,7 +260,7 @@ BEGIN
     END IF;
     SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = rel;
     IF kind IS NULL OR kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+        RAISE EXCEPTION '"%" is not a table', valuecheck.relation_name(rel)
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'Only plain and partitioned tables can be protected.';
     END IF;
@@ -276,8 +290,8 @@ BEGIN
      LIMIT 1;
     IF parent IS NOT NULL THEN
         RAISE EXCEPTION 'table "%" is a partition of protected table "%"',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+                valuecheck.relation_name(rel),
+                valuecheck.relation_name(parent)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Change the protection of the partitioned table instead.';
     END IF;
@@ -292,65 +306,35 @@ BEGIN
      LIMIT 1;
     IF child IS NOT NULL THEN
         RAISE EXCEPTION 'partition "%" of table "%" is protected on its own',
-                (SELECT c.relname FROM pg_class c WHERE c.oid = child),
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(child),
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Unprotect the partition first, then protect the partitioned table.';
     END IF;
 
-    FOR col IN
-        SELECT m.role, m.colname, m.ord
-          FROM (VALUES (1, 'product', protect.product),
-                       (2, 'price', protect.price),
-                       (3, 'list_price', protect.list_price),
-                       (4, 'quantity', protect.quantity),
-                       (5, 'campaign', protect.campaign),
-                       (6, 'rep', protect.rep),
-                       (7, 'currency', protect.currency),
-                       (8, 'ordered_at', protect.ordered_at),
-                       (9, 'approval', protect.approval)) AS m(ord, role, colname)
-         WHERE m.colname IS NOT NULL
-         ORDER BY m.ord
-    LOOP
-        SELECT a.atttypid::regtype INTO coltype
-          FROM pg_attribute a
-         WHERE a.attrelid = rel AND a.attname = col.colname
-           AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'column "%" of relation "%" does not exist', col.colname,
-                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
-                USING ERRCODE = 'undefined_column',
-                      DETAIL = format('It was given as the %s column.', col.role);
-        END IF;
-        -- a domain is judged by its base type
-        basetype := coltype;
-        WHILE (SELECT t.typtype FROM pg_type t WHERE t.oid = basetype) = 'd' LOOP
-            SELECT t.typbasetype INTO basetype FROM pg_type t WHERE t.oid = basetype;
-        END LOOP;
-        IF col.role IN ('price', 'list_price', 'quantity')
-           AND NOT basetype = ANY (numeric_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be a % column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                    coltype, replace(col.role, '_', ' ')
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use numeric, smallint, integer, bigint, real or double precision.';
-        END IF;
-        IF col.role = 'ordered_at' AND NOT basetype = ANY (time_types) THEN
-            RAISE EXCEPTION 'column "%" of relation "%" has type %, which cannot be an ordered_at column',
-                    col.colname, COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text), coltype
-                USING ERRCODE = 'datatype_mismatch',
-                      HINT = 'Use timestamp with time zone, timestamp or date.';
-        END IF;
-        args := args || format(', %L', col.role || '=' || col.colname);
-    END LOOP;
-    args := args || format(', %L, %L', 'mode=' || mode, 'unknown_product=' || unknown_product);
+    -- the trigger's arguments, checked by the trigger's own code (columns
+    -- exist, types fit their roles)
+    SELECT pg_catalog.array_agg(m.role || '=' || m.colname ORDER BY m.ord)
+             || ARRAY['mode=' || mode, 'unknown_product=' || unknown_product]
+      INTO args
+      FROM (VALUES (1, 'product', protect.product),
+                   (2, 'price', protect.price),
+                   (3, 'list_price', protect.list_price),
+                   (4, 'quantity', protect.quantity),
+                   (5, 'campaign', protect.campaign),
+                   (6, 'rep', protect.rep),
+                   (7, 'currency', protect.currency),
+                   (8, 'ordered_at', protect.ordered_at),
+                   (9, 'approval', protect.approval)) AS m(ord, role, colname)
+     WHERE m.colname IS NOT NULL;
+    PERFORM valuecheck.check_mapping(rel, args);
 
     -- Taking a use of an approval is a write to valuecheck.approvals from
     -- the trigger; on Citus that trigger runs on a worker's shard, where the
     -- write cannot join the writer's distributed transaction.
     IF approval IS NOT NULL AND (valuecheck.citus_table_info(rel)).is_citus THEN
         RAISE EXCEPTION 'approvals are single-node: table "%" is a Citus distributed table',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'An approval''s use would be taken from the trigger on a worker, where it cannot be counted with the writer''s transaction.',
                   HINT = 'Protect the table without an approval column.';
@@ -362,7 +346,7 @@ BEGIN
                 WHERE t.tgrelid = rel AND t.tgname = 'valuecheck_enforce'
                   AND t.tgfoid <> 'valuecheck.enforce()'::regprocedure) THEN
         RAISE EXCEPTION 'table "%" has a trigger "valuecheck_enforce" that does not run valuecheck.enforce()',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Rename or drop that trigger, then call valuecheck.protect() again.';
     END IF;
@@ -372,7 +356,8 @@ BEGIN
     END IF;
     EXECUTE format('CREATE TRIGGER valuecheck_enforce AFTER INSERT OR UPDATE ON %s '
                    'FOR EACH ROW EXECUTE FUNCTION valuecheck.enforce(%s)',
-                   rel, substr(args, 3));
+                   rel, (SELECT string_agg(quote_literal(a.arg), ', ' ORDER BY a.n)
+                           FROM unnest(args) WITH ORDINALITY AS a(arg, n)));
 END
 $$;
 
@@ -399,13 +384,13 @@ BEGIN
          LIMIT 1;
         IF parent IS NOT NULL THEN
             RAISE EXCEPTION 'table "%" is covered by the protection of its partitioned table "%"',
-                    COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
-                    (SELECT c.relname FROM pg_class c WHERE c.oid = parent)
+                    valuecheck.relation_name(rel),
+                    valuecheck.relation_name(parent)
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'Unprotect the partitioned table instead.';
         END IF;
         RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'undefined_object';
     END IF;
     EXECUTE format('DROP TRIGGER valuecheck_enforce ON %s', rel);
@@ -416,7 +401,7 @@ REVOKE EXECUTE ON FUNCTION valuecheck.protect(regclass, text, text, text, text, 
 REVOKE EXECUTE ON FUNCTION valuecheck.unprotect(regclass) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
--- Discount leakage aggregates (SPEC section 5)
+-- Discount leakage aggregates (README, "Discount leakage aggregates")
 -- ---------------------------------------------------------------------------
 
 -- @@AGGREGATES@@ (section owned by the aggregates work; keep this marker)
@@ -582,7 +567,7 @@ END
 $generate$;
 
 -- ---------------------------------------------------------------------------
--- Reports (SPEC section 5): leakage_report, audit
+-- Reports (README, "Leakage report and audit")
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION valuecheck.floor_detail(product text,
@@ -658,13 +643,13 @@ BEGIN
     SELECT * INTO m FROM valuecheck.protected p WHERE p.relation = rel;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table "%" is not protected by valuecheck',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'undefined_object',
                   HINT = 'Protect it with valuecheck.protect() first.';
     END IF;
     IF m.mode NOT IN ('enforce', 'warn') THEN
         RAISE EXCEPTION 'the protection of table "%" cannot be read: %',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text),
+                valuecheck.relation_name(rel),
                 m.mode
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Protect it again with valuecheck.protect().';
@@ -711,7 +696,7 @@ BEGIN
     e := valuecheck.mapping_expressions(rel);
     IF e.list_price IS NULL THEN
         RAISE EXCEPTION 'table "%" has no list price mapping',
-                COALESCE((SELECT c.relname::text FROM pg_class c WHERE c.oid = rel), rel::text)
+                valuecheck.relation_name(rel)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call valuecheck.protect() again with list_price => ''<column>''.';
     END IF;
@@ -729,7 +714,7 @@ BEGIN
     -- Lines are summarised per (rep, campaign) by the C aggregate (pushed to
     -- the workers on Citus); the subtotals and the grand total are added up
     -- from those summaries, which gives exactly what leakage() would give
-    -- over their lines (sums of exact sums; the rate is the SPEC's division).
+    -- over their lines (sums of exact sums; the rate is the README's division, discount / list_revenue).
     RETURN QUERY EXECUTE format(
         'WITH g AS MATERIALIZED ('
         '  SELECT %1$s AS rep, %2$s AS campaign,'

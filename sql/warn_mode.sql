@@ -1,4 +1,4 @@
--- SPEC section 3, mode 'warn': the row is written, a WARNING is raised and
+-- README, "Protecting a table", mode 'warn': the row is written, a WARNING is raised and
 -- the line is recorded in valuecheck.violations
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS valuecheck CASCADE;

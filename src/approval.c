@@ -213,9 +213,9 @@ approval_mismatch(const ApprovalTerms *t, const ApprovalRequest *req,
 			psprintf("it expired at %s",
 					 timestamptz_text(TimestampTzGetDatum(t->expires_at))) :
 			pstrdup("it has expired");
-	if (numeric_less(req->price, t->min_price))
+	if (vc_numeric_less(req->price, t->min_price))
 		return disclose ?
-			psprintf("it allows no price below %s", numeric_text(t->min_price)) :
+			psprintf("it allows no price below %s", vc_numeric_text(t->min_price)) :
 			pstrdup("the price is below the approved minimum");
 	if (t->limited && t->uses >= t->max_uses)
 		return disclose ?
@@ -238,7 +238,7 @@ approval_kept(const ApprovalTerms *t, const ApprovalRequest *req)
 	return same_text(t->product, req->product) &&
 		(t->campaign == NULL || same_text(t->campaign, req->campaign)) &&
 		(t->rep == NULL || same_text(t->rep, req->rep)) &&
-		!numeric_less(req->kept_price, t->min_price);
+		!vc_numeric_less(req->kept_price, t->min_price);
 }
 
 /* May the current user read valuecheck.approvals? */
@@ -364,13 +364,12 @@ valuecheck_approve(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 3, "expires_at");
 
 	min_price = PG_GETARG_NUMERIC(1);
-	if (numeric_is_nan(min_price) ||
-		numeric_less(min_price, vc_int64_to_numeric(0)) ||
-		strcmp(numeric_text(min_price), "Infinity") == 0)
+	if (vc_numeric_is_special(min_price) ||
+		vc_numeric_less(min_price, vc_int64_to_numeric(0)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_price of an approval must be a finite number at least 0, not %s",
-						numeric_text(min_price))));
+						vc_numeric_text(min_price))));
 
 	reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (reason[strspn(reason, " \t\r\n\f\v")] == '\0')

@@ -57,14 +57,6 @@ PG_FUNCTION_INFO_V1(valuecheck_node_logs);
 	"           pg_catalog.array_fill($1, ARRAY[pg_catalog.cardinality(w.names)]), true) r" \
 	" WHERE w.names IS NOT NULL"
 
-/* Is Citus's metadata there to be read in this database? */
-static bool
-citus_metadata_present(void)
-{
-	return OidIsValid(get_relname_relid("pg_dist_node", PG_CATALOG_NAMESPACE)) &&
-		OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE));
-}
-
 /*
  * valuecheck.node_logs(log text, OUT nodename text, OUT nodeport integer,
  * OUT rows json): one row per node of the cluster.  This node's row has
@@ -110,7 +102,7 @@ valuecheck_node_logs(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	if (citus_metadata_present())
+	if (vc_citus_present())
 	{
 		if (SPI_execute(LOCAL_NODE_SQL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "reading pg_dist_node failed");
@@ -122,7 +114,7 @@ valuecheck_node_logs(PG_FUNCTION_ARGS)
 	}
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
-	if (citus_metadata_present() &&
+	if (vc_citus_present() &&
 		OidIsValid(get_extension_oid("citus", true)))
 	{
 		char	   *query = psprintf("SELECT COALESCE(pg_catalog.json_agg(l), '[]'::pg_catalog.json)"

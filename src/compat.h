@@ -24,6 +24,11 @@
 	DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)))
 #endif
 
+/* strtoi64() appeared in 15 (c.h). */
+#ifndef strtoi64
+#define strtoi64(str, endptr, base) ((int64) strtoll(str, endptr, base))
+#endif
+
 /* varatt.h was split out of postgres.h in 16. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
@@ -38,8 +43,15 @@
 #define pg_noreturn pg_attribute_noreturn()
 #endif
 
-/* index_beginscan() takes instrumentation from 18 on. */
-#if PG_VERSION_NUM >= 180000
+/*
+ * index_beginscan() takes instrumentation from 18 on, and scan flags from
+ * 19 on.
+ */
+#if PG_VERSION_NUM >= 190000
+#include "access/tableam.h"
+#define vc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys, SO_NONE)
+#elif PG_VERSION_NUM >= 180000
 #define vc_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
 	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys)
 #else

@@ -136,7 +136,7 @@ judge_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line,
 	line->price_null = (line->price == NULL);
 	if (line->price_null)
 		return LINE_NULL_PRICE;
-	if (numeric_is_nan_value(line->price))
+	if (numeric_is_nan(line->price))
 		return LINE_NAN_PRICE;
 
 	/* only a max_discount floor looks at the list price */
@@ -151,7 +151,7 @@ judge_line(ProtectionConfig *config, TupleTableSlot *slot, Line *line,
 		case FLOOR_BAD_LIST_PRICE:
 			return LINE_BAD_LIST_PRICE;
 	}
-	return numeric_less(line->price, *floor_out) ? LINE_BELOW : LINE_OK;
+	return vc_numeric_less(line->price, *floor_out) ? LINE_BELOW : LINE_OK;
 }
 
 static bool
@@ -223,8 +223,8 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 	int			elevel = config->args.warn_mode ? WARNING : ERROR;
 	const char *relname = NameStr(config->table_name);
 	char	   *product = line_product(line);
-	char	   *price = line->price_null ? NULL : numeric_text(line->price);
-	char	   *floor_text = floor ? numeric_text(floor) : NULL;
+	char	   *price = line->price_null ? NULL : vc_numeric_text(line->price);
+	char	   *floor_text = floor ? vc_numeric_text(floor) : NULL;
 	char	   *detail = NULL;
 	const char *approval_col = config->args.column[ROLE_APPROVAL];
 	char	   *hint;
@@ -314,7 +314,7 @@ report_refusal(ProtectionConfig *config, Relation rel, Line *line,
 					 errmsg("list price for product \"%s\" on \"%s\" is NULL, but its value floor is a maximum discount from the list price",
 							product, relname),
 					 errdetail("%s The floor allows a discount of at most %s.",
-							   detail, numeric_text(entry->max_discount)),
+							   detail, vc_numeric_text(entry->max_discount)),
 					 errtableconstraint(rel, "valuecheck_floor")));
 			break;
 		case LINE_BAD_LIST_PRICE:
@@ -382,7 +382,7 @@ update_kept_price(ProtectionConfig *config, TupleTableSlot *oldslot,
 		return NULL;
 
 	if (judge_line(config, oldslot, &old, &entry, &floor) != LINE_BELOW ||
-		numeric_less(line->price, old.price))
+		vc_numeric_less(line->price, old.price))
 		return NULL;
 
 	old_qty = read_number(config, oldslot, ROLE_QUANTITY);
@@ -392,7 +392,7 @@ update_kept_price(ProtectionConfig *config, TupleTableSlot *oldslot,
 		if (old_qty != new_qty)
 			return NULL;
 	}
-	else if (numeric_less(old_qty, new_qty))
+	else if (vc_numeric_less(old_qty, new_qty))
 		return NULL;
 
 	return old.price;

@@ -242,7 +242,7 @@ floors_source_relation(Oid *relid)
 	uint64		i;
 
 	*relid = get_floors_relid();
-	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+	if (!vc_citus_present())
 		return "valuecheck.floors";
 	if (SPI_execute("SELECT s.shardid FROM pg_catalog.pg_dist_shard s"
 					" WHERE s.logicalrelid OPERATOR(pg_catalog.=)"
@@ -393,7 +393,7 @@ resolve_source(void)
 
 	name = "valuecheck.floors";
 	source_relid = floors_relid;
-	if (OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+	if (vc_citus_present())
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
@@ -1250,7 +1250,7 @@ floor_price(const FloorEntry *floor, Numeric list_price, Numeric *result)
 	by_discount = DatumGetNumeric(DirectFunctionCall2(numeric_mul,
 													  NumericGetDatum(list_price),
 													  NumericGetDatum(floor->keep_fraction)));
-	if (floor->min_price && numeric_less(by_discount, floor->min_price))
+	if (floor->min_price && vc_numeric_less(by_discount, floor->min_price))
 		*result = floor->min_price;
 	else
 		*result = by_discount;

@@ -1,39 +1,15 @@
 /*
  * leakage.h
  *		The transition state of the discount-leakage aggregates
- *		(valuecheck.leakage_state) and the arithmetic shared by its I/O
- *		functions (leakage_state.c) and the aggregate support functions
- *		(leakage_agg.c).
+ *		(valuecheck.leakage_state): its layout, made and checked in
+ *		leakage_state.c, read and written as text and binary in
+ *		leakage_state_io.c, and updated by the exact sums (leakage_sum.h),
+ *		the maximum discount rate (leakage_rate.h) and the aggregate support
+ *		functions (leakage_agg.c).
  *
  * One state type serves discount_leakage, floor_leakage and leakage; the
  * kind byte says which aggregate built it, and each function refuses a state
  * of another kind.
- *
- * Exact sums.  Each sum (units, list revenue, ...) is kept exactly as
- *
- *		fast * 10^-scale  +  ovf
- *
- * where fast is an integer accumulator (int128 where the compiler has it,
- * else int64) and ovf an optional Numeric for whatever does not fit: values
- * with too many digits or too large a scale, or a fast part that would pass
- * LK_ACC_LIMIT.  Nothing is ever rounded.  The fast path reads a numeric's
- * base-10000 digits directly and never pallocs; a row falls back to
- * PostgreSQL's own numeric functions only when one of its inputs does not
- * fit or is NaN/Infinity.
- *
- * Display scale.  SQL's sum(numeric) returns its result with the largest
- * display scale (dscale) of its inputs, and numeric division picks its
- * result scale from its operands' dscales.  So each sum tracks, like
- * numeric.c's NumericAggState, the largest dscale among its finite inputs
- * (maxd) and how many inputs have it (maxd_count); the inverse transition
- * gives up (forcing a restart of the window frame) exactly where numeric.c
- * does: when it would remove the last input of the largest dscale.
- *
- * NaN and infinities are counted apart (nan, pinf, ninf), as sum(numeric)
- * does: any NaN, or both infinities, makes the sum NaN; otherwise an
- * infinity wins.  A row with a NaN or infinite input has its products
- * computed by numeric_sub/numeric_mul/numeric_div themselves, so the value
- * each sum receives is exactly the one SQL computes.
  *
  * Varlena layout: the fixed LkState, then MAXALIGNed Numerics (with 4-byte
  * headers) that the offsets in it point to.  A transition called as an
@@ -46,38 +22,7 @@
 
 #include "postgres.h"
 
-#include "fmgr.h"
-#include "utils/numeric.h"
-
-#include "compat.h"
-
-/*
- * The integer accumulator.  Build with -DVALUECHECK_NO_INT128 to test the
- * portable int64 variant on a machine that has int128.
- *
- * LK_MANT_DIGITS bounds the fast path: an input takes it when its dscale is
- * at most LK_MANT_DIGITS and its value times 10^dscale has at most that many
- * digits, so a product of two inputs has at most 2 * LK_MANT_DIGITS digits
- * and a scale of at most 2 * LK_MANT_DIGITS (LK_MAX_SCALE), and fits
- * LK_ACC_LIMIT.
- */
-#if defined(HAVE_INT128) && !defined(VALUECHECK_NO_INT128)
-typedef int128 lk_acc;
-#define LK_MANT_DIGITS	18
-#define LK_MAX_GROUPS	4		/* base-10000 digits read in the fast path */
-#else
-typedef int64 lk_acc;
-#define LK_MANT_DIGITS	9
-#define LK_MAX_GROUPS	3
-#endif
-
-#define LK_ACC_BITS		((int) (sizeof(lk_acc) * 8))
-/* |fast| < LK_ACC_LIMIT always, so adding two such never overflows */
-#define LK_ACC_LIMIT	(((lk_acc) 1) << (LK_ACC_BITS - 2))
-#define LK_MAX_SCALE	(2 * LK_MANT_DIGITS)
-
-/* largest dscale a numeric can carry (NUMERIC_DSCALE_MAX in numeric.c) */
-#define LK_DSCALE_MAX	0x3FFF
+#include "leakage_numeric.h"
 
 /* which aggregate a state belongs to */
 typedef enum LkKind
@@ -160,18 +105,38 @@ typedef struct LkWork
 	bool		dirty;			/* one of them was replaced */
 } LkWork;
 
-/* leakage_agg.c */
+static inline void
+lk_work_begin(LkWork *w, LkState *st)
+{
+	w->st = st;
+	w->dirty = false;
+	w->loaded = false;
+}
+
+/*
+ * Count a row.  Every other counter of a state is bounded by "lines" (the
+ * state's input functions check that), so counting lines with a check is
+ * enough to keep every state readable back.
+ */
+pg_noreturn extern void lk_counter_overflow(void);
+
+static pg_attribute_always_inline void
+lk_count_line(LkState *st)
+{
+	if (unlikely(st->lines == PG_INT64_MAX))
+		lk_counter_overflow();
+	st->lines++;
+}
+
+/* leakage_state.c */
 extern const char *lk_kind_name(int kind);
+extern bool lk_kind_has_sum(int kind, int idx);
 extern LkState *lk_new_state(int kind);
 extern LkState *lk_state_ro(Datum d, int kind);
 extern LkState *lk_state_arg(Datum d, int kind, bool in_place);
-extern void lk_work_begin(LkWork *w, LkState *st);
+extern Numeric lk_tail(const LkState *st, uint32 off);
 extern void lk_work_load(LkWork *w);
 extern LkState *lk_work_finish(LkWork *w);
-extern void lk_sum_set(LkWork *w, int idx, Numeric value);
-extern void lk_best_set(LkWork *w, Numeric l, Numeric p);
-extern Numeric lk_sum_value(const LkState *st, int idx);
-extern void lk_best_values(const LkState *st, Numeric *l, Numeric *p);
-extern bool lk_kind_has_sum(int kind, int idx);
+extern int64 lk_add_count(int64 a, int64 b);
 
 #endif							/* VALUECHECK_LEAKAGE_H */

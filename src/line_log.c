@@ -9,17 +9,11 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/rel.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
@@ -27,50 +21,6 @@
 
 static SPIPlanPtr violation_plan = NULL;
 static SPIPlanPtr exception_plan = NULL;
-
-/* Schema-qualified, quoted name of the table a row is stored in. */
-char *
-protection_qualified_name(const ProtectionConfig *config)
-{
-	return quote_qualified_identifier(NameStr(config->schema_name),
-									  NameStr(config->table_name));
-}
-
-/* The owner of valuecheck.<relname>. */
-Oid
-valuecheck_table_owner(const char *relname)
-{
-	Oid			nsp = get_namespace_oid("valuecheck", false);
-	Oid			relid = get_relname_relid(relname, nsp);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table valuecheck.%s does not exist", relname)));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-void
-run_as_owner(Oid owner, Oid *save_userid, int *save_sec_context)
-{
-	GetUserIdAndSecContext(save_userid, save_sec_context);
-	SetUserIdAndSecContext(owner, *save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-}
-
-void
-restore_user(Oid save_userid, int save_sec_context)
-{
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-}
 
 static Datum
 text_or_null(const char *s, char *null)
@@ -84,25 +34,6 @@ numeric_or_null(Numeric n, char *null)
 {
 	*null = n ? ' ' : 'n';
 	return n ? NumericGetDatum(n) : (Datum) 0;
-}
-
-/*
- * The saved plan of one of our fixed statements, prepared on first use.
- * Must run inside SPI.
- */
-SPIPlanPtr
-spi_plan_once(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
-{
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*plan = p;
-	}
-	return *plan;
 }
 
 static void

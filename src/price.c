@@ -3,6 +3,8 @@
  *		Prices as numeric: every price column type is turned into numeric by
  *		PostgreSQL's own casts, so a float8 32.99999999999999 compares as the
  *		33 that SQL's ::numeric gives, never a few units below a floor of 33.
+ *		And the few numeric helpers the trigger and approvals share (vc_
+ *		prefix: the server has functions of the plain names).
  */
 #include "postgres.h"
 
@@ -38,13 +40,13 @@ price_to_numeric(Datum value, Oid basetype)
 }
 
 bool
-numeric_is_nan_value(Numeric num)
+vc_numeric_is_special(Numeric num)
 {
-	return numeric_is_nan(num);
+	return numeric_is_nan(num) || numeric_is_inf(num);
 }
 
 bool
-numeric_less(Numeric a, Numeric b)
+vc_numeric_less(Numeric a, Numeric b)
 {
 	return DatumGetBool(DirectFunctionCall2(numeric_lt,
 											NumericGetDatum(a),
@@ -52,7 +54,7 @@ numeric_less(Numeric a, Numeric b)
 }
 
 char *
-numeric_text(Numeric num)
+vc_numeric_text(Numeric num)
 {
 	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
 }

@@ -15,10 +15,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -31,6 +33,7 @@
 #include "valuecheck.h"
 
 PG_FUNCTION_INFO_V1(valuecheck_trigger_mapping);
+PG_FUNCTION_INFO_V1(valuecheck_check_mapping);
 
 const char *const mapped_role_names[NUM_ROLES] = {
 	"product", "price", "list_price", "quantity", "campaign", "rep",
@@ -54,6 +57,19 @@ config_relcache_callback(Datum arg, Oid relid)
 		if (relid == InvalidOid || entry->relid == relid)
 			entry->valid = false;
 	}
+}
+
+/* The role a trigger argument's key names, or -1. */
+static int
+mapped_role_of(const char *key, size_t keylen)
+{
+	int			role;
+
+	for (role = 0; role < NUM_ROLES; role++)
+		if (strlen(mapped_role_names[role]) == keylen &&
+			strncmp(key, mapped_role_names[role], keylen) == 0)
+			return role;
+	return -1;
 }
 
 /*
@@ -93,13 +109,8 @@ protection_args_problem(int nargs, char **args, ProtectionArgs *out)
 				return psprintf("invalid valuecheck trigger argument \"%s\"", arg);
 			continue;
 		}
-		for (role = 0; role < NUM_ROLES; role++)
-		{
-			if (strlen(mapped_role_names[role]) == keylen &&
-				strncmp(arg, mapped_role_names[role], keylen) == 0)
-				break;
-		}
-		if (role == NUM_ROLES || out->column[role] != NULL)
+		role = mapped_role_of(arg, keylen);
+		if (role < 0 || out->column[role] != NULL)
 			return psprintf("invalid valuecheck trigger argument \"%s\"", arg);
 		out->column[role] = eq + 1;
 	}
@@ -148,6 +159,113 @@ price_type_ok(Oid type)
 }
 
 /*
+ * The attribute a protection maps as "role", checked: it exists and its
+ * type (a domain by its base type) can play that role.  The one place the
+ * mapping is validated, for protect() (at_protect) and for the trigger (a
+ * column renamed, dropped or retyped since).
+ */
+static Form_pg_attribute
+mapped_attribute(Relation rel, int role, const char *colname, bool at_protect)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Form_pg_attribute att = NULL;
+	Oid			basetype;
+	const char *wanted = NULL;
+	const char *hint = NULL;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (!a->attisdropped && strcmp(NameStr(a->attname), colname) == 0)
+		{
+			att = a;
+			break;
+		}
+	}
+	if (att == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						colname, RelationGetRelationName(rel)),
+				 errdetail("It is mapped as the %s column.", mapped_role_names[role]),
+				 at_protect ? 0 :
+				 errhint("Call valuecheck.protect() again with the table's current column names, or valuecheck.unprotect().")));
+
+	basetype = getBaseType(att->atttypid);
+	if (is_numeric_role(role) && !price_type_ok(basetype))
+	{
+		wanted = role == ROLE_PRICE ? "a price" :
+			role == ROLE_LIST_PRICE ? "a list price" : "a quantity";
+		hint = "Use numeric, smallint, integer, bigint, real or double precision";
+	}
+	else if (role == ROLE_ORDERED_AT && basetype != TIMESTAMPTZOID &&
+			 basetype != TIMESTAMPOID && basetype != DATEOID)
+	{
+		wanted = "an ordered_at";
+		hint = "Use timestamp with time zone, timestamp or date";
+	}
+	if (wanted)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of relation \"%s\" has type %s, which cannot be %s column",
+						colname, RelationGetRelationName(rel),
+						format_type_be(att->atttypid), wanted),
+				 errhint("%s%s.", hint,
+						 at_protect ? "" : ", or call valuecheck.protect() again")));
+	return att;
+}
+
+/*
+ * valuecheck.check_mapping(rel regclass, args text[]): refuse, with the
+ * trigger's own checks, trigger arguments that name a missing column or a
+ * column of an unusable type.  protect() calls it before it creates the
+ * trigger.
+ */
+Datum
+valuecheck_check_mapping(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nargs;
+	char	  **args;
+	ProtectionArgs parsed;
+	Relation	rel;
+	int			i;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nargs);
+	args = palloc(sizeof(char *) * (nargs + 1));
+	for (i = 0; i < nargs; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("valuecheck trigger arguments must not be NULL")));
+		args[i] = TextDatumGetCString(elems[i]);
+	}
+
+	rel = relation_open(relid, AccessShareLock);
+	/* an empty column name is a column that does not exist */
+	for (i = 0; i < nargs; i++)
+	{
+		char	   *eq = strchr(args[i], '=');
+		int			role = eq ? mapped_role_of(args[i], eq - args[i]) : -1;
+
+		if (role >= 0 && eq[1] == '\0')
+			(void) mapped_attribute(rel, role, "", true);
+	}
+	protection_args_parse(nargs, args, &parsed);
+	for (i = 0; i < NUM_ROLES; i++)
+		if (parsed.column[i])
+			(void) mapped_attribute(rel, i, parsed.column[i], true);
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_VOID();
+}
+
+/*
  * The table users know the relation as.  On a Citus worker the trigger
  * fires on a shard placement, "orders_102008"; messages and logs name the
  * distributed table instead, found through Citus's metadata, and the entry
@@ -165,7 +283,7 @@ resolve_table_name(Relation rel, ProtectionConfig *entry)
 	if (suffix == NULL || suffix[1] == '\0' ||
 		strspn(suffix + 1, "0123456789") != strlen(suffix + 1) ||
 		strlen(suffix + 1) > 18 ||
-		!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		!vc_citus_present())
 		return;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -200,6 +318,15 @@ resolve_table_name(Relation rel, ProtectionConfig *entry)
 	SPI_finish();
 }
 
+/* Schema-qualified, quoted name of the table a row is stored in (the
+ * distributed table, for a Citus shard). */
+char *
+protection_qualified_name(const ProtectionConfig *config)
+{
+	return quote_qualified_identifier(NameStr(config->schema_name),
+									  NameStr(config->table_name));
+}
+
 /*
  * Resolve the mapping of trigger "tgoid" against "rel", or return the
  * cached resolution.
@@ -209,7 +336,6 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 {
 	ProtectionConfig *entry;
 	bool		found;
-	TupleDesc	desc = RelationGetDescr(rel);
 	ProtectionArgs parsed;
 	int			role;
 
@@ -268,50 +394,13 @@ protection_config_get(Relation rel, Oid tgoid, int nargs, char **args)
 
 	for (role = 0; role < NUM_ROLES; role++)
 	{
-		const char *colname = entry->args.column[role];
-		Form_pg_attribute att = NULL;
+		Form_pg_attribute att;
 		Oid			basetype;
-		int			i;
 
-		if (colname == NULL)
+		if (entry->args.column[role] == NULL)
 			continue;
-		for (i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute a = TupleDescAttr(desc, i);
-
-			if (!a->attisdropped && strcmp(NameStr(a->attname), colname) == 0)
-			{
-				att = a;
-				break;
-			}
-		}
-		if (att == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" mapped as %s by valuecheck does not exist in relation \"%s\"",
-							colname, mapped_role_names[role],
-							RelationGetRelationName(rel)),
-					 errhint("Call valuecheck.protect() again with the table's current column names, or valuecheck.unprotect().")));
-
+		att = mapped_attribute(rel, role, entry->args.column[role], false);
 		basetype = getBaseType(att->atttypid);
-		if (is_numeric_role(role) && !price_type_ok(basetype))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" mapped as %s by valuecheck in relation \"%s\" has type %s",
-							colname, mapped_role_names[role],
-							RelationGetRelationName(rel),
-							format_type_be(att->atttypid)),
-					 errhint("Use numeric, smallint, integer, bigint, real or double precision, or call valuecheck.protect() again.")));
-		if (role == ROLE_ORDERED_AT && basetype != TIMESTAMPTZOID &&
-			basetype != TIMESTAMPOID && basetype != DATEOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" mapped as %s by valuecheck in relation \"%s\" has type %s",
-							colname, mapped_role_names[role],
-							RelationGetRelationName(rel),
-							format_type_be(att->atttypid)),
-					 errhint("Use timestamp with time zone, timestamp or date, or call valuecheck.protect() again.")));
-
 		entry->attnum[role] = att->attnum;
 		entry->basetype[role] = basetype;
 		entry->typlen[role] = att->attlen;

@@ -72,9 +72,9 @@ extern char *mapped_key_text(Datum value, Oid basetype, FmgrInfo *output, int *l
 
 /* ---- numeric helpers (price.c) ---- */
 extern Numeric price_to_numeric(Datum value, Oid basetype);
-extern bool numeric_is_nan_value(Numeric num);
-extern bool numeric_less(Numeric a, Numeric b);
-extern char *numeric_text(Numeric num);
+extern bool vc_numeric_is_special(Numeric num);
+extern bool vc_numeric_less(Numeric a, Numeric b);
+extern char *vc_numeric_text(Numeric num);
 
 /* ---- protection_config.c ---- */
 
@@ -122,6 +122,7 @@ typedef struct ProtectionConfig
 
 extern bool price_type_ok(Oid basetype);
 extern void protection_args_parse(int nargs, char **args, ProtectionArgs *out);
+extern char *protection_qualified_name(const ProtectionConfig *config);
 extern ProtectionConfig *protection_config_get(Relation rel, Oid tgoid,
 											   int nargs, char **args);
 
@@ -151,7 +152,11 @@ extern void log_violation(const char *relation, const char *product, const char 
 extern void log_exception(const char *relation, int64 approval_id, const char *product,
 						  const char *campaign, const char *rep,
 						  Numeric price, Numeric floor);
-extern char *protection_qualified_name(const ProtectionConfig *config);
+
+/* ---- citus_support.c ---- */
+extern bool vc_citus_present(void);
+
+/* ---- spi_support.c ---- */
 extern SPIPlanPtr spi_plan_once(SPIPlanPtr *plan, const char *sql, int nargs,
 								Oid *types);
 extern Oid	valuecheck_table_owner(const char *relname);

@@ -26,15 +26,22 @@
 #   test/citus/run.sh                       make test-citus
 #
 # Environment seen by the suites, demo.sql and test/bench/run.sh:
-#   PGHOST (socket directory), PGPORT, PGUSER (cluster superuser = its OS user),
+#   PGHOST (socket directory), PGPORT, PGUSER (the cluster superuser, `postgres`),
 #   PGDATABASE, PATH (server bin dir first), VALUECHECK_PG_BIN (server bin dir),
 #   VALUECHECK_PG_CONFIG, VALUECHECK_WORKDIR (the writable copy of the repo, also
 #   the working directory), VALUECHECK_REPO (the original checkout; may not be
 #   readable by the cluster user).
 #
+# Which server (default: Debian's packaged PostgreSQL, installed if missing):
+#   PG_CONFIG=/path          that installation (`make test PG_CONFIG=...`): no
+#                            Debian server package is installed for it; pgTAP
+#                            is copied into it if it has none
+#   VALUECHECK_BUILD_MAJOR=NN  PostgreSQL NN built from Debian's source package
+#                            (`make test PG_MAJOR=NN`; test/scripts/build_postgres.sh,
+#                            cached in $VALUECHECK_PG_CACHE/pg-NN), then as PG_CONFIG
+#
 # Knobs (environment):
-#   VALUECHECK_PG_MAJOR=NN   PostgreSQL major to use (default: detected)
-#   PG_CONFIG=/path          pg_config to use (e.g. `make test PG_CONFIG=...`)
+#   VALUECHECK_PG_MAJOR=NN   Debian's PostgreSQL major to use (default: detected)
 #   VALUECHECK_SKIP_BUILD=1  do not build/install (use what is installed)
 #   VALUECHECK_KEEP=1        keep the temporary directory (server still stopped)
 #   BENCH_ARGS="..."         extra arguments for test/bench/run.sh (word-split)
@@ -123,8 +130,9 @@ major_from_apt() {
 detect_major() {
     local m=""
     if [ -n "${VALUECHECK_PG_MAJOR:-}" ]; then printf '%s' "$VALUECHECK_PG_MAJOR"; return; fi
-    if [ -n "${PG_CONFIG:-}" ] && command -v "$PG_CONFIG" >/dev/null 2>&1 && [ "$PG_CONFIG" != pg_config ]; then
-        m="$(pg_major_of "$PG_CONFIG")"
+    if [ "$OWN_SERVER" = 1 ]; then
+        pg_major_of "$PG_CONFIG"
+        return
     fi
     [ -n "$m" ] || m="$(highest_major_with bin/pg_config)"
     [ -n "$m" ] || m="$(highest_major_with bin/postgres)"
@@ -142,9 +150,12 @@ pkg_installed() {
 }
 
 ensure_packages() {
-    local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" make gcc) missing=() p
+    local pkgs=(make gcc) missing=() p
+    # a given installation brings its own server, headers and test tools
+    [ "$OWN_SERVER" = 1 ] || pkgs+=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR")
     if [ "$MODE" = test ]; then
-        pkgs+=("postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl)
+        [ "$OWN_SERVER" = 1 ] || pkgs+=("postgresql-$PG_MAJOR-pgtap")
+        pkgs+=(libtap-parser-sourcehandler-pgtap-perl)
     fi
     if ! command -v dpkg-query >/dev/null 2>&1; then
         say "dpkg-query not found: not a Debian system, assuming the build dependencies are installed (${pkgs[*]})"
@@ -158,6 +169,41 @@ ensure_packages() {
     say "packages: installing ${missing[*]}"
     apt_update_once
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# pgTAP is plain SQL: a server of our own gets the extension files of
+# Debian's pgTAP package for Debian's own major (postgresql-15-pgtap on
+# Debian 12), from the installed package or else from its .deb (downloaded,
+# not installed: it would pull in Debian's server).
+ensure_pgtap() {
+    [ -f "$SHAREDIR/extension/pgtap.control" ] && return 0
+    command -v apt-get >/dev/null 2>&1 || { warn "pgTAP is not installed in $SHAREDIR/extension"; return 0; }
+    local deb_major pkg from tmp
+    deb_major="$(major_from_apt)"
+    if [ -z "$deb_major" ]; then apt_update_once; deb_major="$(major_from_apt)"; fi
+    [ -n "$deb_major" ] || { warn "cannot tell Debian's PostgreSQL major: pgTAP not installed"; return 0; }
+    pkg="postgresql-$deb_major-pgtap"
+    tmp="$(mktemp -d)"
+    if pkg_installed "$pkg"; then
+        from="/usr/share/postgresql/$deb_major/extension"
+    else
+        # apt downloads as its unprivileged _apt user where it can
+        if [ "$IS_ROOT" = 1 ] && id -u _apt >/dev/null 2>&1; then chown _apt "$tmp"; fi
+        if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+            apt_update_once
+            (cd "$tmp" && apt-get download -q "$pkg" >/dev/null) ||
+                { warn "could not download $pkg: pgTAP not installed"; rm -rf -- "$tmp"; return 0; }
+        fi
+        dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+        from="$tmp/x/usr/share/postgresql/$deb_major/extension"
+    fi
+    say "pgTAP: copying $pkg's extension files into $SHAREDIR/extension"
+    if [ -w "$SHAREDIR/extension" ]; then
+        cp "$from"/pgtap* "$SHAREDIR/extension/"
+    else
+        as_root cp "$from"/pgtap* "$SHAREDIR/extension/"
+    fi
+    rm -rf -- "$tmp"
 }
 
 # ---------------------------------------------------------- install lock ---
@@ -286,7 +332,18 @@ make_cluster() { # make_cluster [EXTRA_CONF_LINE...]: the temporary directory an
     if [ "$IS_ROOT" = 1 ]; then
         command -v runuser >/dev/null 2>&1 || die "runuser (util-linux) is required when running as root"
         OS_USER=postgres
-        id -u "$OS_USER" >/dev/null 2>&1 || die "OS user '$OS_USER' does not exist (is postgresql-$PG_MAJOR installed?)"
+        if ! id -u "$OS_USER" >/dev/null 2>&1; then
+            # Debian's server package makes it; a server of our own does not
+            say "creating the OS user $OS_USER"
+            if command -v adduser >/dev/null 2>&1; then
+                adduser --system --quiet --home /var/lib/postgresql --no-create-home \
+                    --shell /bin/bash --group --gecos "PostgreSQL administrator" "$OS_USER"
+            else
+                useradd --system --user-group --home-dir /var/lib/postgresql --shell /bin/bash "$OS_USER"
+            fi
+        fi
+        as_pg test -x "$BINDIR/postgres" ||
+            die "$BINDIR/postgres cannot be run by the OS user $OS_USER (directory permissions?)"
     else
         OS_USER="$(id -un)"
     fi
@@ -308,7 +365,8 @@ make_cluster() { # make_cluster [EXTRA_CONF_LINE...]: the temporary directory an
     say "directory: $TMP (OS user: $OS_USER)"
 
     start_node "$TMP/data" "$TMP/server.log" "$@"
-    export PGHOST="$TMP/sock" PGPORT="$NODE_PORT" PGUSER="$OS_USER" PGDATABASE=postgres
+    # the superuser is `postgres` whoever runs the cluster: expected outputs name it
+    export PGHOST="$TMP/sock" PGPORT="$NODE_PORT" PGUSER=postgres PGDATABASE=postgres
     say "server: PostgreSQL $PG_MAJOR on 127.0.0.1:$PGPORT and $PGHOST (user $PGUSER)"
 }
 
@@ -319,7 +377,7 @@ start_node() {
     shift 2
     local loc=C.UTF-8
     has_c_utf8 || loc=C
-    if ! as_pg "$BINDIR/initdb" -D "$data" -A trust --no-sync -E UTF8 --locale="$loc" \
+    if ! as_pg "$BINDIR/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 --locale="$loc" \
             >"$TMP/initdb.log" 2>&1; then
         cat "$TMP/initdb.log"
         die "initdb failed"
@@ -447,30 +505,39 @@ sorted_basenames() { # sorted_basenames DIR SUFFIX [EXCLUDE_PREFIX]
     done | LC_ALL=C sort
 }
 
-# run_pg_regress [SUITE OUTDIR PGOPTIONS]: the pg_regress suite; run a second
-# time as "pg_regress_min" with valuecheck.floor_cache_size at its minimum
-# (PGOPTIONS; the placeholder is taken over when the library loads), so that
-# every test also runs with a floor memo that evicts at almost every lookup.
-run_pg_regress() {
-    local suite="${1:-pg_regress}" outname="${2:-regress}" pgoptions="${3:-}"
+tool_present() { # tool_present PATH SUITE NTESTS T0: else the suite's tests fail
+    [ -x "$1" ] && return 0
+    local dir="${1%/*}"
+    say "!! $1 not found: that installation lacks it (make -C src/test/${dir##*/} install"
+    say "   in its source tree; Debian ships it in postgresql-server-dev-$PG_MAJOR)"
+    FAILED_NAMES+=("$2/($(basename "$1") missing)")
+    record "$2" 0 "$3" "$(elapsed "$4")" "($(basename "$1") missing)"
+    return 1
+}
+
+# run_regress_suite SUITE OUTNAME TOOL INPUTDIR DBNAME PGOPTIONS TEST...: one
+# run of pg_regress or pg_isolation_regress (same options, same output),
+# tallied into the summary; PGOPTIONS, when not empty, goes to its sessions.
+run_regress_suite() {
+    local suite="$1" outname="$2" tool="$3" inputdir="$4" dbname="$5" pgoptions="$6"
+    shift 6
+    local t0 rc=0 out="$TMP/out/$outname" envs=()
     heading "$suite${pgoptions:+ (PGOPTIONS=$pgoptions)}"
-    local t0 tests=() rc=0 out="$TMP/out/$outname"
     t0="$(now_ms)"
-    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck--)
-    if [ "${#tests[@]}" -eq 0 ]; then
-        say "no sql/*.sql tests: skipped"
+    if [ "$#" -eq 0 ]; then
+        say "no tests in $inputdir: skipped"
         record "$suite" 0 0 "$(elapsed "$t0")" "(skipped: no tests)"
         return 0
     fi
-    local envs=()
+    tool_present "$tool" "$outname" "$#" "$t0" || return 0
     if [ -n "$pgoptions" ]; then envs=("PGOPTIONS=$pgoptions"); fi
     as_pg mkdir -p "$out"
-    as_pg env "${envs[@]}" "$PGXS_ROOT/src/test/regress/pg_regress" \
-        --bindir="$BINDIR" --inputdir="$W" --outputdir="$out" \
+    as_pg env "${envs[@]}" "$tool" \
+        --bindir="$BINDIR" --inputdir="$inputdir" --outputdir="$out" \
         --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
-        --dbname=contrib_regression --load-extension=btree_gist \
-        "${tests[@]}" 2>&1 | tee "$TMP/out/$outname.log" || rc=$?
-    tally_regress "$outname" "$TMP/out/$outname.log" "$rc" "${tests[@]}"
+        --dbname="$dbname" --load-extension=btree_gist \
+        "$@" 2>&1 | tee "$TMP/out/$outname.log" || rc=$?
+    tally_regress "$outname" "$TMP/out/$outname.log" "$rc" "$@"
     if [ -n "$pgoptions" ]; then
         # the setting must have reached the sessions: a placeholder that the
         # library did not take over would make this run the first one again
@@ -484,41 +551,32 @@ run_pg_regress() {
             FAILED_NAMES+=("$outname/(setting not in effect)")
         fi
     fi
-    if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
-        if [ -s "$out/regression.diffs" ]; then
-            heading "$suite: regression.diffs"
-            show_file "$out/regression.diffs"
-        fi
+    if { [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; } && [ -s "$out/regression.diffs" ]; then
+        heading "$suite: regression.diffs"
+        show_file "$out/regression.diffs"
     fi
     say "$suite: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
     record "$suite" "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")" "${pgoptions:+($pgoptions)}"
 }
 
+# run_pg_regress [SUITE OUTNAME PGOPTIONS]: the pg_regress suite, setup
+# first (it creates what the other tests share).  make test runs it a second
+# time as "pg_regress_min" with valuecheck.floor_cache_size at its minimum,
+# so that every test also runs with a floor memo that evicts at almost every
+# lookup.
+run_pg_regress() {
+    local tests=()
+    mapfile -t tests < <(sorted_basenames "$W/sql" .sql valuecheck-- | grep -vx setup)
+    [ -f "$W/sql/setup.sql" ] && tests=(setup "${tests[@]}")
+    run_regress_suite "${1:-pg_regress}" "${2:-regress}" "$PGXS_ROOT/src/test/regress/pg_regress" \
+        "$W" contrib_regression "${3:-}" "${tests[@]}"
+}
+
 run_isolation() {
-    heading "isolation"
-    local t0 specs=() rc=0 out="$TMP/out/isolation"
-    t0="$(now_ms)"
+    local specs=()
     mapfile -t specs < <(sorted_basenames "$W/test/isolation/specs" .spec)
-    if [ "${#specs[@]}" -eq 0 ]; then
-        say "no test/isolation/specs/*.spec: skipped"
-        record isolation 0 0 "$(elapsed "$t0")" "(skipped: no specs)"
-        return 0
-    fi
-    as_pg mkdir -p "$out"
-    as_pg "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" \
-        --bindir="$BINDIR" --inputdir="$W/test/isolation" --outputdir="$out" \
-        --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
-        --dbname=isolation_regression --load-extension=btree_gist \
-        "${specs[@]}" 2>&1 | tee "$TMP/out/isolation.log" || rc=$?
-    tally_regress isolation "$TMP/out/isolation.log" "$rc" "${specs[@]}"
-    if [ "$rc" -ne 0 ] || [ "$TALLY_FAIL" -gt 0 ]; then
-        if [ -s "$out/regression.diffs" ]; then
-            heading "isolation: regression.diffs"
-            show_file "$out/regression.diffs"
-        fi
-    fi
-    say "isolation: $TALLY_PASS passed, $TALLY_FAIL failed in $(elapsed "$t0")"
-    record isolation "$TALLY_PASS" "$TALLY_FAIL" "$(elapsed "$t0")"
+    run_regress_suite isolation isolation "$PGXS_ROOT/src/test/isolation/pg_isolation_regress" \
+        "$W/test/isolation" isolation_regression "" "${specs[@]}"
 }
 
 # pgTAP: the unit counted is a test FILE (a file passes when pg_prove passes
@@ -574,12 +632,27 @@ run_pgtap() {
 # ------------------------------------------------------------------ main ---
 T_START="$(now_ms)"
 heading "set-up ($MODE)"
+if [ -n "${VALUECHECK_BUILD_MAJOR:-}" ]; then
+    heading "PostgreSQL $VALUECHECK_BUILD_MAJOR from Debian's source package"
+    t0="$(now_ms)"
+    PG_CONFIG="$(bash "$SCRIPT_DIR/scripts/build_postgres.sh" "$VALUECHECK_BUILD_MAJOR")" ||
+        die "could not build PostgreSQL $VALUECHECK_BUILD_MAJOR"
+    say "ready in $(elapsed "$t0")"
+fi
+# a server of our own: PG_CONFIG names a pg_config (`pg_config` alone means
+# whatever PATH finds: Debian's, as before)
+OWN_SERVER=0
+if [ -n "${PG_CONFIG:-}" ] && [ "$PG_CONFIG" != pg_config ]; then
+    command -v "$PG_CONFIG" >/dev/null 2>&1 || die "PG_CONFIG=$PG_CONFIG: no such program"
+    PG_CONFIG="$(command -v "$PG_CONFIG")"
+    OWN_SERVER=1
+fi
 PG_MAJOR="$(detect_major)"
 [ -n "$PG_MAJOR" ] || die "cannot tell which PostgreSQL major to use: set VALUECHECK_PG_MAJOR"
 say "PostgreSQL major: $PG_MAJOR"
 ensure_packages
 
-if [ -n "${PG_CONFIG:-}" ] && [ "$PG_CONFIG" != pg_config ] && [ -x "$PG_CONFIG" ]; then
+if [ "$OWN_SERVER" = 1 ]; then
     :
 elif [ -x "/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" ]; then
     PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config"
@@ -595,7 +668,12 @@ PGXS_ROOT="$(cd "$(dirname "$("$PG_CONFIG" --pgxs)")/../.." && pwd)"
 SHAREDIR="$("$PG_CONFIG" --sharedir)"
 PKGLIBDIR="$("$PG_CONFIG" --pkglibdir)"
 [ -x "$BINDIR/postgres" ] || die "$BINDIR/postgres missing (is postgresql-$PG_MAJOR installed?)"
-if [ ! -f "$SHAREDIR/extension/btree_gist.control" ] && command -v apt-get >/dev/null 2>&1; then
+PG_VERSION_STR="$("$PG_CONFIG" --version)"
+if [ "$OWN_SERVER" = 1 ]; then
+    [ -f "$SHAREDIR/extension/btree_gist.control" ] ||
+        die "btree_gist is not installed in $SHAREDIR/extension (valuecheck requires it: make -C contrib/btree_gist install in that server's source tree)"
+    [ "$MODE" != test ] || ensure_pgtap
+elif [ ! -f "$SHAREDIR/extension/btree_gist.control" ] && command -v apt-get >/dev/null 2>&1; then
     # in postgresql-NN itself on Debian 12; a separate contrib package elsewhere
     say "btree_gist missing: installing postgresql-contrib"
     apt_update_once
@@ -606,7 +684,7 @@ fi
     warn "btree_gist is not installed in $SHAREDIR/extension (valuecheck requires it)"
 export PG_CONFIG PATH="$BINDIR:$PATH" VALUECHECK_PG_BIN="$BINDIR" VALUECHECK_PG_CONFIG="$PG_CONFIG"
 export VALUECHECK_REPO="$REPO"
-say "pg_config: $PG_CONFIG"
+say "server: $PG_VERSION_STR ($PG_CONFIG)"
 if [ "$MODE" = citus ] && { [ ! -f "$SHAREDIR/extension/citus.control" ] || [ ! -f "$PKGLIBDIR/citus.so" ]; }; then
     die "Citus is not installed for $PG_CONFIG ($PKGLIBDIR/citus.so, $SHAREDIR/extension/citus.control): build Citus from its source against this PostgreSQL and install it, or point PG_CONFIG at an installation that has it (README, section Citus)"
 fi
@@ -619,6 +697,15 @@ if [ "${VALUECHECK_SKIP_BUILD:-0}" = 1 ]; then
 else
     heading "build"
     lock_take -x
+    # and one build at a time in this checkout: its objects are shared by
+    # runs against different servers (which hold different install locks)
+    if command -v flock >/dev/null 2>&1; then
+        f="/tmp/valuecheck-build.$(printf '%s' "$REPO" | cksum | cut -d' ' -f1).lock"
+        if { exec 7>>"$f"; } 2>/dev/null || { exec 7<"$f"; } 2>/dev/null; then
+            chmod 666 "$f" 2>/dev/null || true
+            flock -w 3600 7 || die "gave up waiting for $f"
+        fi
+    fi
     t0="$(now_ms)"
     # MAKEFLAGS from an outer `make test` would leak into this build
     BUILD_LOG="$(mktemp)"
@@ -644,6 +731,7 @@ else
     if [ -f "$REPO/valuecheck.so" ] && ! cmp -s "$REPO/valuecheck.so" "$PKGLIBDIR/valuecheck.so"; then
         warn "the installed $PKGLIBDIR/valuecheck.so is not the one just built (another run installed its own?)"
     fi
+    exec 7>&-
 fi
 
 if [ "$MODE" = citus ]; then
@@ -681,6 +769,7 @@ test)
     if [ "${#FAILED_NAMES[@]}" -gt 0 ]; then
         say "failed: ${FAILED_NAMES[*]}"
     fi
+    say "server: $PG_VERSION_STR ($PG_CONFIG)"
     say "total time: $(elapsed "$T_START")"
     if [ "$server_ok" = 0 ]; then
         say "!! the server is no longer running (see the server log above): counted as one failure"

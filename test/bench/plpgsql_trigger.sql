@@ -1,6 +1,6 @@
 -- The baseline of `make bench`, variant (c): the floor check as a DBA would
 -- write it by hand, a PL/pgSQL row trigger that looks the floor up with a
--- query per row.  Same rules as valuecheck (SPEC section 2): among the
+-- query per row.  Same rules as valuecheck (README, "Value floors"): among the
 -- product's floors in force now (the write's time), the one matching the
 -- line's campaign (or any campaign) and currency (or any; the bench table
 -- has no currency column, so only "any currency" floors match) -- the most

@@ -2,7 +2,7 @@
 --   psql -v products=10000 -v dir=/server/side/dir -f setup.sql
 --
 -- :products products SKU-00001... with a list price each, and their value
--- floors (about 1.3 floors per product, every rule of SPEC section 2 in use):
+-- floors (about 1.3 floors per product, every rule of README, "Value floors" in use):
 --   - i % 4 <> 0: a general floor min_price = 70% of list;
 --   - i % 4 =  0: a general floor with both bounds, max_discount 25% and
 --                 min_price 60% of list (floor = 75% of list);

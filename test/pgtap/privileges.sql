@@ -1,4 +1,4 @@
--- Privileges (SPEC sections 1-4): what a rep who may only write orders, a
+-- Privileges (README, "Roles and privileges"): what a rep who may only write orders, a
 -- sales manager and marketing can and cannot do.
 --
 -- Self-contained: everything, roles included (CREATE ROLE is
@@ -53,7 +53,7 @@ GRANT EXECUTE ON FUNCTION valuecheck.revoke_approval(bigint) TO vc_tap_manager;
 GRANT INSERT, UPDATE, DELETE ON valuecheck.floors TO vc_tap_marketing;
 
 -- ---------------------------------------------------------------------
--- PUBLIC (SPEC 1, 2, 3, 4)
+-- PUBLIC (README, "Roles and privileges")
 -- ---------------------------------------------------------------------
 SELECT ok(has_schema_privilege('public', 'valuecheck', 'USAGE'),
     'PUBLIC has USAGE on schema valuecheck');
@@ -114,7 +114,7 @@ SELECT is_empty($$
     'information_schema lists no grant but SELECT on schema valuecheck to PUBLIC or the rep');
 
 -- ---------------------------------------------------------------------
--- The rep (SPEC 3, 4)
+-- The rep (README, "Protecting a table" and "Approvals")
 -- ---------------------------------------------------------------------
 SET LOCAL ROLE vc_tap_rep;
 
@@ -243,7 +243,7 @@ SELECT valuecheck.protect('public.tap_orders', product => 'sku', price => 'price
                           approval => 'approval', mode => 'enforce');
 
 -- ---------------------------------------------------------------------
--- Approvals: granted by the manager, used by the rep (SPEC 4)
+-- Approvals: granted by the manager, used by the rep (README, "Approvals")
 -- ---------------------------------------------------------------------
 SET LOCAL ROLE vc_tap_manager;
 SELECT valuecheck.approve('SKU-1', 80, 'strategic customer', max_uses => 1) AS tap_approval \gset
@@ -289,7 +289,7 @@ SELECT results_eq(format($$SELECT revoked_at IS NOT NULL, revoked_by::text COLLA
     'the approval is revoked, revoked_by the manager');
 
 -- ---------------------------------------------------------------------
--- Marketing owns the floors once granted (SPEC 2)
+-- Marketing owns the floors once granted (README, "Value floors")
 -- ---------------------------------------------------------------------
 SET LOCAL ROLE vc_tap_marketing;
 SELECT lives_ok($$INSERT INTO valuecheck.floors (product, min_price, note) VALUES ('SKU-2', 50, 'launch')$$,
@@ -325,7 +325,7 @@ SELECT throws_ok($$INSERT INTO tap_orders (sku, price) VALUES ('SKU-1', 105)$$,
 SELECT lives_ok($$INSERT INTO tap_orders (sku, price) VALUES ('SKU-2', 1)$$,
     'rep: the floor marketing deleted is gone');
 -- an order stays updatable without touching mapped columns, even below
--- today's floor (SPEC 3)
+-- today's floor (README, "Protecting a table")
 SELECT lives_ok($$UPDATE tap_orders SET list_price = list_price WHERE price = 100$$,
     'rep: a line now below the raised floor stays updatable when no mapped column changes');
 RESET ROLE;
