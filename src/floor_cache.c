@@ -19,13 +19,17 @@
  *
  * The memo: an open-addressing hash table of products (simplehash), in one
  * memory context under CacheMemoryContext, evicting the least recently used
- * products by a clock sweep.  Each product
- * is one chunk: its name, its floors, their strings, numbers and ranges.
- * The chunks and the hash table together stay within floor_cache_size
- * (the product just read is always kept until the next lookup).  A product without floors is kept
- * too (an unknown product costs one probe, not one per line).  Entries are
- * never freed while a caller may hold one: only at the start of a lookup
- * (callers use an entry until their next lookup).
+ * products by a clock sweep.  Each product is one chunk: its name, its
+ * floors, their strings, numbers and ranges.  The chunks and the hash table
+ * together stay within floor_cache_size (the product just read is always
+ * kept until the next lookup).  A product without floors is kept too (an
+ * unknown product costs one probe, not one per line).  Entries are never
+ * freed while a caller may hold one: only at the start of a lookup (callers
+ * use an entry until their next lookup).
+ *
+ * The bulk read: a statement that meets many products of a floors table
+ * small enough for half the memo reads the whole table in one scan of the
+ * product index instead of one probe per product (memo_bulk_read()).
  *
  * When an entry may serve a lookup (the argument is in the README's design
  * notes):
