@@ -3,8 +3,8 @@
  *		valuecheck.enforce(): the trigger that checks every order line
  *		written into a protected table against its value floor.
  *
- * It runs AFTER INSERT OR UPDATE FOR EACH ROW (see the README's design
- * notes for the measurements behind that choice):
+ * It runs AFTER INSERT OR UPDATE FOR EACH ROW (see src/README for the
+ * measurements behind that choice):
  *	- COPY keeps its batched multi-insert path (a BEFORE ROW trigger would
  *	  switch it off);
  *	- the row it sees is the row as stored, after every BEFORE trigger and

@@ -31,8 +31,7 @@
  * small enough for half the memo reads the whole table in one scan of the
  * product index instead of one probe per product (memo_bulk_read()).
  *
- * When an entry may serve a lookup (the argument is in the README's design
- * notes):
+ * When an entry may serve a lookup (the argument is in src/README):
  *	- Invalidation: the statement trigger floors_changed sends a relcache
  *	  invalidation for valuecheck.floors; it reaches this backend at its next
  *	  command (its own change) or when the changing transaction has
@@ -187,7 +186,7 @@ static bool memo_bulk_tried = false;	/* the bulk read was considered */
  * (at least BULK_MIN_MISSES, at most BULK_MAX_MISSES times), and the whole
  * table fits in half of floor_cache_size (at this many bytes a floor, a
  * generous estimate), read every floor in one index scan instead of one
- * probe per product (see the README's design notes for the measurements).
+ * probe per product (see src/README for the measurements).
  */
 #define BULK_MIN_MISSES		64
 #define BULK_MAX_MISSES		1000
