@@ -149,6 +149,11 @@ CREATE TRIGGER valuecheck_enforce AFTER INSERT ON other_trigger
 SELECT valuecheck.protect('other_trigger', product => 'sku', price => 'price');
 SELECT tgname, tgfoid::regproc FROM pg_trigger WHERE tgrelid = 'other_trigger'::regclass;
 SELECT valuecheck.unprotect('other_trigger');
+-- the mapping check protect() uses looks only at tables the caller has a
+-- right on (it takes a lock on the table)
+SET ROLE vc_sec_rep;
+SELECT valuecheck.check_mapping('other_trigger', ARRAY['product=sku', 'price=price']);
+RESET ROLE;
 DROP TABLE other_trigger;
 DROP FUNCTION audit_trail();
 

@@ -16,10 +16,13 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -247,6 +250,10 @@ valuecheck_check_mapping(PG_FUNCTION_ARGS)
 		args[i] = TextDatumGetCString(elems[i]);
 	}
 
+	/* like protect() itself, only for a table the caller has some right on */
+	if (pg_class_aclmask(relid, GetUserId(), ACL_ALL_RIGHTS_RELATION, ACLMASK_ANY) == 0)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
 	rel = relation_open(relid, AccessShareLock);
 	/* an empty column name is a column that does not exist */
 	for (i = 0; i < nargs; i++)
