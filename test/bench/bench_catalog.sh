@@ -52,24 +52,33 @@ last_ms() { sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$1" | tail -n 1; }
 # the setting exists once the library is loaded (floor_for loads it)
 guc="$(bpsql -At -c "SELECT valuecheck.floor_for('x')" -c "SELECT coalesce((SELECT setting || unit FROM pg_settings WHERE name = 'valuecheck.floor_cache_size'), 'none (no such setting)')" | tail -n 1)"
 
+# copy_a_b PREFIX FILE REPS: COPY FILE into PREFIXa and PREFIXb (a warm-up,
+# then REPS interleaved runs), emptied after; the medians land in
+# CPU_A CPU_B WALL_A WALL_B (ms).
+copy_a_b() {
+    local prefix="$1" file="$2" reps="$3" rep k wall cpu line
+    local -A tw=() tc=()
+    for k in a b; do time_copy "$prefix$k" "$file" >/dev/null; done
+    for rep in $(seq 1 "$reps"); do
+        line="  run $rep:"
+        for k in a b; do
+            read -r wall cpu < <(time_copy "$prefix$k" "$file")
+            tw[$k]="${tw[$k]:-} $wall"; tc[$k]="${tc[$k]:-} $cpu"
+            line+="  $k $(fmt_ms "$wall")/$(fmt_ms "$cpu")"
+        done
+        say "$line"
+    done
+    for k in a b; do bpsql -c "TRUNCATE $prefix$k"; done
+    CPU_A="$(median_of ${tc[a]})"; CPU_B="$(median_of ${tc[b]})"
+    WALL_A="$(median_of ${tw[a]})"; WALL_B="$(median_of ${tw[b]})"
+}
+
 # ------------------------------------------- the trigger suite's COPY ---
 heading "catalog: COPY of $BENCH_ROWS lines over $BENCH_PRODUCTS products ($(bval "SELECT count(*) FROM valuecheck.floors") floors), $BENCH_REPS interleaved runs"
 for k in a b; do make_variant "cat_$k" "$k"; done
 FILE10K="$(data_file "$BENCH_ROWS")"
-for k in a b; do time_copy "cat_$k" "$FILE10K" >/dev/null; done
-declare -A TW TC
-for rep in $(seq 1 "$BENCH_REPS"); do
-    line="  run $rep:"
-    for k in a b; do
-        read -r wall cpu < <(time_copy "cat_$k" "$FILE10K")
-        TW[$k]="${TW[$k]:-} $wall"; TC[$k]="${TC[$k]:-} $cpu"
-        line+="  $k $(fmt_ms "$wall")/$(fmt_ms "$cpu")"
-    done
-    say "$line"
-done
-for k in a b; do bpsql -c "TRUNCATE cat_$k"; done
-C10A="$(median_of ${TC[a]})"; C10B="$(median_of ${TC[b]})"
-W10A="$(median_of ${TW[a]})"; W10B="$(median_of ${TW[b]})"
+copy_a_b cat_ "$FILE10K" "$BENCH_REPS"
+C10A="$CPU_A"; C10B="$CPU_B"; W10A="$WALL_A"; W10B="$WALL_B"
 
 # ---------------------------------------------------------------- catalog ---
 heading "catalog: $CAT_PRODUCTS products, a floor each, and $CAT_CAMPAIGN campaign floors (valuecheck.floor_cache_size: $guc)"
@@ -250,21 +259,9 @@ bpsql -o /dev/null -c "SELECT setseed(0.9)" -c "
                  CASE WHEN p.i % 3 = 0 THEN 'SPRING' END, 'rep01'
             FROM (SELECT * FROM cat_products ORDER BY random() LIMIT $CAT_COPY_ROWS) p)
       TO '$FILE1M' (FORMAT csv)"
-for k in a b; do time_copy "catb_$k" "$FILE1M" >/dev/null; done
-declare -A DW DC
-for rep in $(seq 1 "$CAT_REPS"); do
-    line="  run $rep:"
-    for k in a b; do
-        read -r wall cpu < <(time_copy "catb_$k" "$FILE1M")
-        DW[$k]="${DW[$k]:-} $wall"; DC[$k]="${DC[$k]:-} $cpu"
-        line+="  $k $(fmt_ms "$wall")/$(fmt_ms "$cpu")"
-    done
-    say "$line"
-done
-for k in a b; do bpsql -c "TRUNCATE catb_$k"; done
+copy_a_b catb_ "$FILE1M" "$CAT_REPS"
 server_sh "rm -f $FILE1M"
-D1A="$(median_of ${DC[a]})"; D1B="$(median_of ${DC[b]})"
-DW1A="$(median_of ${DW[a]})"; DW1B="$(median_of ${DW[b]})"
+D1A="$CPU_A"; D1B="$CPU_B"; DW1A="$WALL_A"; DW1B="$WALL_B"
 
 # ------------------------------------------------------ leakage_report ---
 REP1M=nan; REP10K=nan; REPC1M=nan; REPC10K=nan; REP1MB=nan; REPC1MB=nan
